@@ -1,0 +1,88 @@
+//! The service's configuration: one typed value, read once from the environment (and `.env`).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Development signing secret shared by `serve --demo` and `token` when no key is configured.
+/// Public by design: it only ever signs development tokens.
+pub const DEV_JWT_SECRET: &str = "commissioning-hub-development-secret-do-not-use-in-production";
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Config {
+    /// PostgreSQL connection URL; `serve` creates the database when it is missing.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/commissioning_hub"
+    )]
+    pub database_url: String,
+
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 16)]
+    pub pool_size: u32,
+
+    /// How long a request waits for a database connection before answering 503.
+    #[arg(long, env = "DATABASE_TIMEOUT", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub pool_timeout: Duration,
+
+    /// Largest request body accepted, in bytes (larger ones get 413).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+
+    #[command(flatten)]
+    pub jwt: JwtConfig,
+}
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct JwtConfig {
+    /// Expected `iss` claim.
+    #[arg(
+        long = "jwt-issuer",
+        env = "JWT_ISSUER",
+        default_value = "commissioning-hub"
+    )]
+    pub issuer: String,
+
+    /// Expected `aud` claim.
+    #[arg(
+        long = "jwt-audience",
+        env = "JWT_AUDIENCE",
+        default_value = "commissioning-hub"
+    )]
+    pub audience: String,
+
+    /// Shared secret for HS256 tokens.
+    #[arg(
+        long = "jwt-hs256-secret",
+        env = "JWT_HS256_SECRET",
+        hide_env_values = true
+    )]
+    pub hs256_secret: Option<String>,
+
+    /// PEM file with an RSA or EC public key, for RS256/ES256 tokens.
+    #[arg(long = "jwt-public-key-file", env = "JWT_PUBLIC_KEY_FILE")]
+    pub public_key_file: Option<PathBuf>,
+
+    /// JWKS file with RSA/EC public keys (chosen by `kid`), for RS256/ES256 tokens.
+    #[arg(long = "jwt-jwks-file", env = "JWT_JWKS_FILE")]
+    pub jwks_file: Option<PathBuf>,
+
+    /// Accepted algorithms, comma separated (HS256, RS256, ES256). Defaults to those of the configured keys.
+    #[arg(long = "jwt-algorithms", env = "JWT_ALGORITHMS", value_delimiter = ',')]
+    pub algorithms: Vec<String>,
+}
+
+impl JwtConfig {
+    pub fn has_key(&self) -> bool {
+        self.hs256_secret.is_some() || self.public_key_file.is_some() || self.jwks_file.is_some()
+    }
+
+    /// Secret that signs development tokens: the configured one, else the shared development secret.
+    pub fn signing_secret(&self) -> &str {
+        self.hs256_secret.as_deref().unwrap_or(DEV_JWT_SECRET)
+    }
+}

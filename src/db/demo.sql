@@ -1,0 +1,250 @@
+-- Demo forward plan for `seed --demo` (commissioning intentions and reference counters): illustrative data written for the demo, drawn from the seed documents.
+-- Sources: the STAR Procurement/Rochdale collaborative adult care commissioning plan and the Doncaster commissioning plan. Contract numbers are invented; no real people are named.
+-- Safe to run more than once: intentions use ON CONFLICT DO NOTHING and the counters only ever move up.
+-- Money is in pence; whole-life value = annual value x term in years.
+
+-- Stockport (SKP)
+INSERT INTO commissioning_intentions (
+    id, authority_id, reference, title, description, category_id, service_area, financial_year,
+    estimated_annual_value_pence, estimated_whole_life_value_pence, replaces_contracts,
+    planned_procurement_start, planned_contract_start, priority, tranche, improvement_category,
+    sme_local_opportunity, collaboration_potential, social_value_priorities, lead_officer, status, created_by
+) VALUES
+    ('0193b000-0000-7000-8000-000000000001', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2025-0001',
+     'Carers'' breaks and short breaks grant programme',
+     'Replacement care and short breaks for unpaid carers, delivered with voluntary and community sector partners so carers can take a break while the person they care for stays supported.',
+     '0193a000-0000-7000-8000-000000000108', 'Carers', '2025/26', 42000000, 126000000, '{SKP-C-2021-0014}',
+     '2024-11-04', '2025-06-02', 'should', 2, 2, true, false,
+     '{vcse_spend,health_and_wellbeing}', 'Commissioning Officer, Carers and Prevention', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000002', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2025-0002',
+     'Residential and nursing care fee review 2025/26',
+     'Annual fee review for older people''s residential and nursing placements, informed by the cost of care exercise and STAR benchmarking of weekly fees. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2025/26', 1950000000, 1950000000, '{}',
+     '2024-10-01', '2025-04-07', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000003', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0001',
+     'Home care re-procurement: neighbourhood zones with Trusted Assessor status',
+     'Re-procure home care on a zoned neighbourhood model aligned to community led support, with providers awarded Trusted Assessor status to review and adjust packages, reducing dependency and bureaucracy and stabilising the market.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', 1860000000, 9300000000, '{SKP-C-2019-0031,SKP-C-2019-0032}',
+     '2025-09-01', '2026-10-05', 'must', 1, 1, true, false,
+     '{local_employment,apprenticeships,carbon_reduction}', 'Commissioning Manager, Older People', 'awarded', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000004', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0002',
+     'STAR-wide home care dynamic market (Stockport as lead authority)',
+     'A collaborative dynamic market for spot-purchased home care across Stockport, Tameside, Trafford and Rochdale, run by STAR Procurement, replacing four separate approved provider lists and opening the market to local and SME providers.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', 650000000, 2600000000, '{SKP-C-2020-0107}',
+     '2026-05-05', '2027-02-01', 'should', 2, 2, true, true,
+     '{local_supply_chain,local_employment,apprenticeships}', 'Category Manager, People (STAR Procurement)', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000005', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0003',
+     'Assistive technology and telecare refresh',
+     'Refresh the telecare and assistive technology offer so that it is continually renewed through active engagement with the local and national market, supporting care at home and independence.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2026/27', 115000000, 575000000, '{SKP-C-2020-0044}',
+     '2026-12-07', '2027-03-29', 'should', 2, 2, false, true,
+     '{carbon_reduction,local_employment}', 'Technology Enabled Care Lead', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000006', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0004',
+     'Dementia day centre block contract re-tender',
+     'Like-for-like re-tender of the dementia day centre block contract. Not supported by the Integrated Commissioning Board, which preferred to fold the need into the day opportunities redesign.',
+     '0193a000-0000-7000-8000-000000000104', 'Older People', '2026/27', 65000000, 195000000, '{SKP-C-2018-0077}',
+     '2026-06-01', '2026-12-01', 'wont', 3, NULL, true, false,
+     '{vcse_spend}', 'Commissioning Officer, Older People', 'rejected', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000007', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2027-0001',
+     'Day opportunities redesign: outcome and employability focused',
+     'Redesign day opportunities for working age adults with a learning disability so that day support is outcome and employability focused, with provision building-based only for those with the most complex needs.',
+     '0193a000-0000-7000-8000-000000000104', 'Learning Disability', '2027/28', 280000000, 1400000000, '{SKP-C-2018-0078,SKP-C-2019-0102}',
+     '2027-06-07', '2028-01-04', 'could', 4, 4, true, false,
+     '{local_employment,apprenticeships,vcse_spend}', 'Commissioning Manager, Learning Disabilities', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000008', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2027-0002',
+     'Community mental health recovery and wellbeing support',
+     'A holistic community mental health offer that meets both clinical and social needs and supports people to lead independent lives, co-commissioned with NHS partners.',
+     '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2027/28', 160000000, 800000000, '{SKP-C-2021-0052}',
+     '2027-05-04', '2027-11-01', 'should', 4, 4, true, true,
+     '{health_and_wellbeing,vcse_spend}', 'Commissioning Manager, Mental Health', 'submitted', 'demo-seed')
+ON CONFLICT DO NOTHING;
+
+-- Tameside (TAM)
+INSERT INTO commissioning_intentions (
+    id, authority_id, reference, title, description, category_id, service_area, financial_year,
+    estimated_annual_value_pence, estimated_whole_life_value_pence, replaces_contracts,
+    planned_procurement_start, planned_contract_start, priority, tranche, improvement_category,
+    sme_local_opportunity, collaboration_potential, social_value_priorities, lead_officer, status, created_by
+) VALUES
+    ('0193b000-0000-7000-8000-000000000009', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2025-0001',
+     'Breaches and waivers: bring spot-purchased home care onto contract',
+     'Define and roll out a clear breaches and waivers process under the Contract Procedure Rules and move recurring spot-purchased home care packages onto compliant contracts, reducing exemptions reported to audit committee.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2025/26', 120000000, 240000000, '{}',
+     '2025-04-07', '2025-09-01', 'must', 1, 3, true, false,
+     '{local_employment}', 'Contracts Compliance Officer', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000010', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2025-0002',
+     'Community equipment service call-off',
+     'Call-off from the regional framework for community equipment and minor adaptations. Business as usual.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2025/26', 180000000, 720000000, '{TAM-C-2021-0036}',
+     '2025-06-02', '2026-03-02', 'should', 5, NULL, false, true,
+     '{carbon_reduction,local_supply_chain}', 'Contracts Manager, Adult Social Care', 'awarded', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000011', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0001',
+     'Supported living framework: learning disability and autism',
+     'A supported living framework for adults with a learning disability or autism living in their own tenancies, replacing three legacy block contracts, with lots sized so local and SME providers can bid.',
+     '0193a000-0000-7000-8000-000000000103', 'Learning Disability', '2026/27', 1420000000, 5680000000, '{TAM-C-2018-0112,TAM-C-2018-0113,TAM-C-2019-0009}',
+     '2025-10-06', '2026-10-01', 'must', 1, 1, true, true,
+     '{local_employment,apprenticeships,local_supply_chain}', 'Commissioning Manager, Learning Disabilities', 'awarded', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000012', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0002',
+     'Complex lives: supported housing and floating support',
+     'Supporting People re-commissioning linked with the complex lives work: a holistic offer of supported housing and floating support for people facing homelessness, substance misuse and offending, with alternative contracting models.',
+     '0193a000-0000-7000-8000-000000000107', 'Working Age Adults', '2026/27', 230000000, 1150000000, '{TAM-C-2020-0061,TAM-C-2020-0062}',
+     '2026-06-01', '2027-03-01', 'must', 1, 1, true, false,
+     '{vcse_spend,local_employment,health_and_wellbeing}', 'Commissioning Manager, Complex Lives', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000013', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0003',
+     'Carers'' breaks: replacement care at home',
+     'Flexible replacement care at home so unpaid carers can take planned and emergency breaks.',
+     '0193a000-0000-7000-8000-000000000108', 'Carers', '2026/27', 38000000, 114000000, '{TAM-C-2022-0020}',
+     '2026-12-01', '2027-03-29', 'should', 2, 2, true, false,
+     '{vcse_spend,health_and_wellbeing}', 'Commissioning Officer, Carers and Prevention', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000014', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0004',
+     'Telecare monitoring centre outsourcing',
+     'Proposal to outsource the in-house telecare monitoring centre. Withdrawn after STAR benchmarking showed the in-house unit cost below the median of the four authorities.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2026/27', 60000000, 300000000, '{}',
+     '2026-07-06', '2027-01-04', 'wont', 3, 3, false, true,
+     '{}', 'Technology Enabled Care Lead', 'withdrawn', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000015', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2027-0001',
+     'Older people''s day care offer with partners and the third sector',
+     'Early draft: a revised day care offer for older people making best use of partners and the third sector, with modelled supply and demand. Values and timetable to be scoped.',
+     '0193a000-0000-7000-8000-000000000104', 'Older People', '2027/28', NULL, NULL, '{}',
+     NULL, NULL, 'could', 4, 4, true, true,
+     '{vcse_spend,health_and_wellbeing}', 'Commissioning Manager, Older People', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000016', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2027-0002',
+     'Mental health supported accommodation step-down',
+     'Step-down supported accommodation for people leaving mental health inpatient care. Deferred by the Integrated Commissioning Board to the next annual round pending the NHS community mental health review.',
+     '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2027/28', 95000000, 475000000, '{TAM-C-2022-0071}',
+     '2027-04-05', '2027-10-04', 'could', 3, 3, true, false,
+     '{health_and_wellbeing,local_employment}', 'Commissioning Officer, Mental Health', 'deferred', 'demo-seed')
+ON CONFLICT DO NOTHING;
+
+-- Trafford (TRF)
+INSERT INTO commissioning_intentions (
+    id, authority_id, reference, title, description, category_id, service_area, financial_year,
+    estimated_annual_value_pence, estimated_whole_life_value_pence, replaces_contracts,
+    planned_procurement_start, planned_contract_start, priority, tranche, improvement_category,
+    sme_local_opportunity, collaboration_potential, social_value_priorities, lead_officer, status, created_by
+) VALUES
+    ('0193b000-0000-7000-8000-000000000017', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2025-0001',
+     'Discharge to assess nursing beds block contract',
+     'Block-purchased nursing beds to support timely hospital discharge while longer-term needs are assessed.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2025/26', 340000000, 1020000000, '{TRF-C-2021-0008}',
+     '2024-12-02', '2025-06-02', 'must', 1, 1, false, true,
+     '{local_employment,health_and_wellbeing}', 'Commissioning Manager, Older People', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000018', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2025-0002',
+     'Digital telecare switchover: analogue to digital alarms',
+     'Replace analogue community alarms and telecare with digital equipment and monitoring ahead of the national telephone network switchover.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2025/26', 75000000, 375000000, '{TRF-C-2020-0015}',
+     '2025-05-06', '2025-11-03', 'must', 1, 1, false, true,
+     '{carbon_reduction,local_supply_chain}', 'Technology Enabled Care Lead', 'awarded', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000019', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0001',
+     'Supported living: autism and complex needs',
+     'Supported living for adults with autism and the most complex needs, including people moving from hospital settings, commissioned with scope for other STAR authorities to join.',
+     '0193a000-0000-7000-8000-000000000103', 'Learning Disability', '2026/27', 560000000, 2800000000, '{TRF-C-2019-0040,TRF-C-2019-0041}',
+     '2026-04-13', '2027-01-04', 'should', 2, 2, true, true,
+     '{local_employment,apprenticeships}', 'Commissioning Manager, Learning Disabilities', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000020', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0002',
+     'Community mental health wellbeing and recovery service',
+     'Community wellbeing and recovery support meeting clinical and social needs. Deferred by the Integrated Commissioning Board pending the NHS community mental health transformation review.',
+     '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2026/27', 135000000, 675000000, '{TRF-C-2020-0027}',
+     '2026-09-07', '2027-03-01', 'should', 2, 2, true, true,
+     '{health_and_wellbeing,vcse_spend}', 'Commissioning Manager, Mental Health', 'deferred', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000021', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0003',
+     'Carers'' hub and breaks service',
+     'Information, advice, carers'' assessments support and short breaks through a single carers'' hub. Business as usual re-let.',
+     '0193a000-0000-7000-8000-000000000108', 'Carers', '2026/27', 52000000, 208000000, '{TRF-C-2022-0019}',
+     '2026-11-02', '2027-03-01', 'should', 5, NULL, true, false,
+     '{vcse_spend,local_employment}', 'Commissioning Officer, Carers and Prevention', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000022', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2027-0001',
+     'Working age adults day opportunities: employability pathway',
+     'Early draft: day opportunities for working age adults focused on outcomes, volunteering and paid employment. Timetable to be agreed.',
+     '0193a000-0000-7000-8000-000000000104', 'Working Age Adults', '2027/28', 190000000, 950000000, '{}',
+     NULL, NULL, 'could', 4, 4, true, false,
+     '{local_employment,apprenticeships}', 'Commissioning Manager, Working Age Adults', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000023', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2027-0002',
+     'Residential and nursing care fee review 2027/28',
+     'Annual fee review for residential and nursing placements, drawing on STAR benchmarks of weekly fees across the four authorities. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2027/28', 1780000000, 1780000000, '{}',
+     '2026-10-05', '2027-04-05', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'submitted', 'demo-seed')
+ON CONFLICT DO NOTHING;
+
+-- Rochdale (RCH)
+INSERT INTO commissioning_intentions (
+    id, authority_id, reference, title, description, category_id, service_area, financial_year,
+    estimated_annual_value_pence, estimated_whole_life_value_pence, replaces_contracts,
+    planned_procurement_start, planned_contract_start, priority, tranche, improvement_category,
+    sme_local_opportunity, collaboration_potential, social_value_priorities, lead_officer, status, created_by
+) VALUES
+    ('0193b000-0000-7000-8000-000000000024', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2025-0001',
+     'Breaches and waivers: regularise spot-purchased residential respite',
+     'Bring repeat spot purchases of residential respite onto contract under the Contract Procedure Rules, so fewer exemptions and breaches are reported to audit committee and off-contract spend falls.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2025/26', 64000000, 192000000, '{}',
+     '2025-04-07', '2025-10-06', 'must', 1, 3, true, false,
+     '{local_employment}', 'Contracts Compliance Officer', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000025', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2025-0002',
+     'Dementia day support service',
+     'Re-let of a standalone dementia day support service. Withdrawn and folded into the day opportunities redesign.',
+     '0193a000-0000-7000-8000-000000000104', 'Older People', '2025/26', 45000000, 135000000, '{RCH-C-2019-0044}',
+     '2025-05-05', '2025-11-03', 'wont', 3, 4, true, false,
+     '{vcse_spend}', 'Commissioning Officer, Older People', 'withdrawn', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000026', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0001',
+     'Home care re-procurement with Trusted Assessor status',
+     'Re-procure home care so providers engage with the community led support model, hold Trusted Assessor status and respond holistically, reducing formal care demand and bureaucracy.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', 1680000000, 8400000000, '{RCH-C-2019-0031}',
+     '2025-11-03', '2026-11-02', 'must', 1, 1, true, true,
+     '{local_employment,apprenticeships,carbon_reduction}', 'Lead Commissioning Officer, Home Care', 'awarded', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000027', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0002',
+     'Supported living framework: Rochdale commissioning footprint',
+     'A supported living framework across Rochdale''s geographical commissioning footprint, open to neighbouring authorities, with market engagement and bid-writing sessions for local and SME providers.',
+     '0193a000-0000-7000-8000-000000000103', 'Learning Disability', '2026/27', 1140000000, 4560000000, '{RCH-C-2018-0090,RCH-C-2018-0091}',
+     '2026-05-05', '2027-02-01', 'must', 1, 1, true, true,
+     '{local_employment,local_supply_chain,apprenticeships}', 'Commissioning Manager, Learning Disabilities', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000028', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0003',
+     'Block-booked respite beds for carers',
+     'Block booking of residential respite beds for carers'' breaks. Rejected by the Integrated Commissioning Board in favour of flexible replacement care.',
+     '0193a000-0000-7000-8000-000000000108', 'Carers', '2026/27', 56000000, 168000000, '{RCH-C-2021-0066}',
+     '2026-06-01', '2026-12-01', 'could', 3, NULL, false, false,
+     '{health_and_wellbeing}', 'Commissioning Officer, Carers and Prevention', 'rejected', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000029', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2027-0001',
+     'Complex lives: homelessness, substance misuse and offending support',
+     'An integrated complex lives service replacing separate Supporting People contracts, with a holistic approach and alternative contracting models.',
+     '0193a000-0000-7000-8000-000000000107', 'Working Age Adults', '2027/28', 290000000, 1450000000, '{RCH-C-2020-0058}',
+     '2026-12-07', '2027-06-01', 'should', 2, 2, true, false,
+     '{vcse_spend,local_employment,health_and_wellbeing}', 'Commissioning Manager, Complex Lives', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000030', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2027-0002',
+     'Residential and nursing care: annual fee uplift and quality premium',
+     'Annual fee uplift for care homes with a quality premium linked to inspection ratings. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2027/28', 1950000000, 1950000000, '{}',
+     '2026-10-05', '2027-04-05', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000031', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2027-0003',
+     'Day opportunities redesign: outcome and employability focused',
+     'Redesign day opportunities for working age adults around outcomes and employability, building on the withdrawn dementia day support re-let and co-designed with people who use services.',
+     '0193a000-0000-7000-8000-000000000104', 'Working Age Adults', '2027/28', 320000000, 1600000000, '{RCH-C-2018-0120,RCH-C-2018-0121}',
+     '2027-09-06', '2028-03-06', 'could', 4, 4, true, true,
+     '{local_employment,apprenticeships,vcse_spend}', 'Commissioning Manager, Working Age Adults', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000032', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2027-0004',
+     'Community mental health support: clinical and social needs',
+     'Community mental health support that takes account of both clinical and social needs and helps people lead independent lives.',
+     '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2027/28', 175000000, 875000000, '{RCH-C-2021-0049}',
+     '2027-05-04', '2027-11-01', 'should', 2, 2, true, true,
+     '{health_and_wellbeing,vcse_spend,local_employment}', 'Commissioning Manager, Mental Health', 'submitted', 'demo-seed')
+ON CONFLICT DO NOTHING;
+
+-- Reference counters: the highest CI number used above per authority and financial-year start year,
+-- so the next intention the API creates continues the sequence. Never moves a counter backwards.
+INSERT INTO reference_counters (authority_id, kind, year, last_number) VALUES
+    ('0193a000-0000-7000-8000-000000000001', 'CI', 2025, 2),  -- SKP
+    ('0193a000-0000-7000-8000-000000000001', 'CI', 2026, 4),  -- SKP
+    ('0193a000-0000-7000-8000-000000000001', 'CI', 2027, 2),  -- SKP
+    ('0193a000-0000-7000-8000-000000000002', 'CI', 2025, 2),  -- TAM
+    ('0193a000-0000-7000-8000-000000000002', 'CI', 2026, 4),  -- TAM
+    ('0193a000-0000-7000-8000-000000000002', 'CI', 2027, 2),  -- TAM
+    ('0193a000-0000-7000-8000-000000000003', 'CI', 2025, 2),  -- TRF
+    ('0193a000-0000-7000-8000-000000000003', 'CI', 2026, 3),  -- TRF
+    ('0193a000-0000-7000-8000-000000000003', 'CI', 2027, 2),  -- TRF
+    ('0193a000-0000-7000-8000-000000000004', 'CI', 2025, 2),  -- RCH
+    ('0193a000-0000-7000-8000-000000000004', 'CI', 2026, 3),  -- RCH
+    ('0193a000-0000-7000-8000-000000000004', 'CI', 2027, 4)  -- RCH
+ON CONFLICT (authority_id, kind, year) DO UPDATE
+    SET last_number = GREATEST(reference_counters.last_number, EXCLUDED.last_number);

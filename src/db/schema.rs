@@ -1,0 +1,110 @@
+// @generated shape of `diesel print-schema` for migrations/; keep in step with them.
+
+diesel::table! {
+    audit_events (id) {
+        id -> Uuid,
+        occurred_at -> Timestamptz,
+        subject -> Text,
+        authority_code -> Text,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Uuid,
+        before -> Nullable<Jsonb>,
+        after -> Nullable<Jsonb>,
+        request_id -> Text,
+    }
+}
+
+diesel::table! {
+    authorities (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        gb_lae_code -> Nullable<Text>,
+        gss_code -> Nullable<Text>,
+        is_star_partner -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    categories (id) {
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        cpv_codes -> Array<Text>,
+        position -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    commissioning_intentions (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        category_id -> Uuid,
+        service_area -> Nullable<Text>,
+        financial_year -> Text,
+        estimated_annual_value_pence -> Nullable<Int8>,
+        estimated_whole_life_value_pence -> Nullable<Int8>,
+        replaces_contracts -> Array<Text>,
+        planned_procurement_start -> Nullable<Date>,
+        planned_contract_start -> Nullable<Date>,
+        priority -> Text,
+        tranche -> Int2,
+        improvement_category -> Nullable<Int2>,
+        sme_local_opportunity -> Bool,
+        collaboration_potential -> Bool,
+        social_value_priorities -> Array<Text>,
+        lead_officer -> Nullable<Text>,
+        status -> Text,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (authority_code, subject, key) {
+        authority_code -> Text,
+        subject -> Text,
+        key -> Text,
+        request_fingerprint -> Text,
+        response_status -> Nullable<Int2>,
+        response_body -> Nullable<Jsonb>,
+        response_location -> Nullable<Text>,
+        response_etag -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reference_counters (authority_id, kind, year) {
+        authority_id -> Uuid,
+        kind -> Text,
+        year -> Int4,
+        last_number -> Int4,
+    }
+}
+
+diesel::joinable!(commissioning_intentions -> authorities (authority_id));
+diesel::joinable!(commissioning_intentions -> categories (category_id));
+diesel::joinable!(reference_counters -> authorities (authority_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    audit_events,
+    authorities,
+    categories,
+    commissioning_intentions,
+    idempotency_keys,
+    reference_counters,
+);

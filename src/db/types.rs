@@ -1,0 +1,66 @@
+//! How domain value types are stored: diesel conversions for enums kept as text and for newtypes.
+
+use diesel::deserialize::{self, FromSql};
+use diesel::pg::{Pg, PgValue};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::{Int2, Int8, Text};
+
+use crate::domain::intentions::{ImprovementCategory, IntentionStatus, Priority, Tranche};
+use crate::domain::values::{FinancialYear, Pence};
+
+/// Text columns holding an enum's snake_case name (CHECK constraints list the names).
+macro_rules! text_column {
+    ($($ty:ty),+) => {$(
+        impl ToSql<Text, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                let text: &'static str = self.into();
+                <str as ToSql<Text, Pg>>::to_sql(text, &mut out.reborrow())
+            }
+        }
+        impl FromSql<Text, Pg> for $ty {
+            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+                text.parse().map_err(|_| format!("unexpected {} {text:?}", stringify!($ty)).into())
+            }
+        }
+    )+};
+}
+
+text_column!(Priority, IntentionStatus);
+
+/// Newtypes over a number, checked again on the way out of the database.
+macro_rules! number_column {
+    ($($ty:ty => $sql:ty, $raw:ty);+ $(;)?) => {$(
+        impl ToSql<$sql, Pg> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+                let raw: $raw = (*self).into();
+                <$raw as ToSql<$sql, Pg>>::to_sql(&raw, &mut out.reborrow())
+            }
+        }
+        impl FromSql<$sql, Pg> for $ty {
+            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+                let raw = <$raw as FromSql<$sql, Pg>>::from_sql(bytes)?;
+                <$ty>::try_from(raw).map_err(Into::into)
+            }
+        }
+    )+};
+}
+
+number_column! {
+    Pence => Int8, i64;
+    Tranche => Int2, i16;
+    ImprovementCategory => Int2, i16;
+}
+
+impl ToSql<Text, Pg> for FinancialYear {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
+        <String as ToSql<Text, Pg>>::to_sql(&self.to_string(), &mut out.reborrow())
+    }
+}
+
+impl FromSql<Text, Pg> for FinancialYear {
+    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
+        text.parse().map_err(Into::into)
+    }
+}

@@ -1,0 +1,162 @@
+//! commissioning-hub: the app factory that `main` and the tests both use.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod extract;
+pub mod models;
+pub mod openapi;
+pub mod routes;
+pub mod seed;
+pub mod telemetry;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ResourceDef, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{ErrorHandlers, Logger, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use utoipa::OpenApi as _;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::Verifier;
+use crate::config::{Config, DEV_JWT_SECRET};
+use crate::db::PgPool;
+use crate::error::ApiError;
+use crate::telemetry::Metrics;
+
+/// Everything the app needs, built once and shared by every worker.
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: PgPool,
+    pub verifier: web::Data<Verifier>,
+    pub metrics: web::Data<Metrics>,
+    pub max_body_bytes: usize,
+}
+
+impl AppState {
+    pub fn new(pool: PgPool, verifier: Verifier, max_body_bytes: usize) -> anyhow::Result<Self> {
+        let metrics = Metrics::new(&pool)?;
+        Ok(Self {
+            pool,
+            verifier: web::Data::new(verifier),
+            metrics: web::Data::new(metrics),
+            max_body_bytes,
+        })
+    }
+}
+
+/// The routes the spec knows, to tell a wrong method (405) from an unknown path (404).
+struct KnownPaths(Vec<(ResourceDef, String)>);
+
+impl KnownPaths {
+    fn new(api: &utoipa::openapi::OpenApi) -> Self {
+        let paths = api
+            .paths
+            .paths
+            .iter()
+            .map(|(path, item)| {
+                let methods: Vec<&str> = [
+                    ("GET", item.get.is_some()),
+                    ("POST", item.post.is_some()),
+                    ("PUT", item.put.is_some()),
+                    ("PATCH", item.patch.is_some()),
+                    ("DELETE", item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (ResourceDef::new(path.as_str()), methods.join(", "))
+            })
+            .collect();
+        Self(paths)
+    }
+
+    fn refusal(&self, req: &HttpRequest) -> ApiError {
+        match self.0.iter().find(|(def, _)| def.is_match(req.path())) {
+            Some((_, allow)) => ApiError::MethodNotAllowed {
+                method: req.method().to_string(),
+                allow: allow.clone(),
+            },
+            None => ApiError::NotFound(format!("no resource exists at {}", req.path())),
+        }
+    }
+}
+
+/// The whole application: routes, docs, and the middleware every request passes through.
+pub fn app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let (app, api) = App::new()
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(routes::configure)
+        .split_for_parts();
+    let api = openapi::complete(api);
+    let known = Arc::new(KnownPaths::new(&api));
+    app.app_data(web::Data::new(state.pool.clone()))
+        .app_data(state.verifier.clone())
+        .app_data(state.metrics.clone())
+        .app_data(web::PayloadConfig::new(state.max_body_bytes))
+        .app_data(web::PathConfig::default().error_handler(|err, _| {
+            ApiError::NotFound(format!("no record is at this path: {err}")).into()
+        }))
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
+        .service(web::redirect("/docs", "/docs/"))
+        .default_service(web::to(move |req: HttpRequest| {
+            let known = known.clone();
+            async move { Err::<HttpResponse, ApiError>(known.refusal(&req)) }
+        }))
+        .wrap(ErrorHandlers::new().default_handler(telemetry::problem_for_framework_errors))
+        .wrap(state.metrics.middleware.clone())
+        .wrap(from_fn(telemetry::request_id))
+        .wrap(Logger::new(
+            r#"%a "%r" %s %b %Dms request_id=%{x-request-id}o"#,
+        ))
+}
+
+/// Start-up: check keys, reach (or create) the database, migrate, optionally seed, then serve
+/// until SIGTERM/SIGINT, finishing in-flight requests first.
+pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let dev_secret = if demo && !config.jwt.has_key() {
+        log::warn!(
+            "--demo without a configured JWT key: using the public DEVELOPMENT secret; `commissioning-hub token` signs with it too"
+        );
+        Some(DEV_JWT_SECRET)
+    } else {
+        None
+    };
+    let verifier = Verifier::from_config(&config.jwt, dev_secret)?;
+    let url = config.database_url.clone();
+    web::block(move || -> anyhow::Result<()> {
+        let mut conn = db::connect_creating_database(&url)?;
+        db::migrate(&mut conn)?;
+        if demo {
+            seed::demo(&mut conn)?;
+        }
+        Ok(())
+    })
+    .await??;
+    let pool = db::pool(&config.database_url, config.pool_size, config.pool_timeout);
+    let state = AppState::new(pool, verifier, config.max_body_bytes)?;
+    log::info!("listening on http://{} (docs at /docs)", config.bind);
+    HttpServer::new(move || app(state.clone()))
+        .bind(&config.bind)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?
+        .shutdown_timeout(30)
+        .run()
+        .await?;
+    log::info!("stopped");
+    Ok(())
+}
