@@ -1,0 +1,10 @@
+//! The one integration-test binary: every test drives the real app over HTTP, each on a fresh
+//! PostgreSQL database made from a migrated template.
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod intentions;
+mod operations;
+mod reference;
