@@ -46,6 +46,35 @@ fn field_error(err: serde_path_to_error::Error<serde_json::Error>, root: &str) -
     FieldError::new(field, message)
 }
 
+/// The path of the first string (or key) holding a NUL character, which PostgreSQL text cannot store.
+fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) if s.contains('\0') => Some(if path.is_empty() {
+            "(body)".into()
+        } else {
+            path.into()
+        }),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let child = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(child)
+            } else {
+                nul_path(v, &child)
+            }
+        }),
+        _ => None,
+    }
+}
+
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::BadRequest(
@@ -54,6 +83,12 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError
     }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    if let Some(field) = nul_path(&value, "") {
+        return Err(ApiError::invalid(
+            field,
+            "text may not contain the NUL character (\\u0000)",
+        ));
+    }
     let fingerprint = hex::encode(Sha256::digest(value.to_string().as_bytes()));
     let value = serde_path_to_error::deserialize(value)
         .map_err(|e| ApiError::invalid_fields(vec![field_error(e, "(body)")]))?;
@@ -93,6 +128,15 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let parsed = form_urlencoded::parse(req.query_string().as_bytes());
+        if let Some((name, _)) = parsed
+            .clone()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        {
+            return ready(Err(ApiError::invalid(
+                name.into_owned(),
+                "may not contain the NUL character",
+            )));
+        }
         let de = serde_urlencoded::Deserializer::new(parsed);
         ready(
             serde_path_to_error::deserialize(de)

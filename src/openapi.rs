@@ -40,7 +40,7 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
-    components(schemas(Problem, FieldError)),
+    components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -235,7 +235,12 @@ fn error_responses() -> BTreeMap<u16, (&'static str, Response)> {
     .collect()
 }
 
-fn header_param(name: &str, description: &str, example: &str) -> utoipa::openapi::path::Parameter {
+fn header_param(
+    name: &str,
+    description: &str,
+    pattern: &str,
+    example: &str,
+) -> utoipa::openapi::path::Parameter {
     ParameterBuilder::new()
         .name(name)
         .parameter_in(ParameterIn::Header)
@@ -244,8 +249,7 @@ fn header_param(name: &str, description: &str, example: &str) -> utoipa::openapi
         .schema(Some(
             ObjectBuilder::new()
                 .schema_type(Type::String)
-                .min_length(Some(1))
-                .max_length(Some(255)),
+                .pattern(Some(pattern)),
         ))
         .example(Some(json!(example)))
         .build()
@@ -298,6 +302,7 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                 op.parameters.get_or_insert_with(Vec::new).push(header_param(
                     "If-Match",
                     "The ETag you last read; the write is refused with 412 if the record has changed since.",
+                    r#"^(\*|(W/)?"[^"]*"( *, *(W/)?"[^"]*")*)$"#,
                     "\"3\"",
                 ));
                 // Merge patches are JSON too; accept both media types.
@@ -315,6 +320,7 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                     "Idempotency-Key",
                     "Any unique string (a UUID is usual). A retry with the same key and body returns the first \
                      response (with Idempotent-Replayed: true); the same key with a different body is 422. Kept 24 hours.",
+                    "^[!-~]{1,255}$",
                     "7f1c0c8e-2b7d-4a55-9d0e-3c1b2a4f5e6d",
                 ));
             }
