@@ -306,12 +306,12 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                     "\"3\"",
                 ));
                 // Merge patches are JSON too; accept both media types.
-                if let Some(body) = op.request_body.as_mut() {
-                    if let Some(content) = body.content.values().next().cloned() {
-                        body.content
-                            .entry("application/json".into())
-                            .or_insert(content);
-                    }
+                if let Some(body) = op.request_body.as_mut()
+                    && let Some(content) = body.content.values().next().cloned()
+                {
+                    body.content
+                        .entry("application/json".into())
+                        .or_insert(content);
                 }
             }
             if method == HttpMethod::Post && secured {

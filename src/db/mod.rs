@@ -19,7 +19,7 @@ pub type PgPool = Pool<ConnectionManager<PgConnection>>;
 pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!();
 
 /// Arbitrary constant for the advisory lock that serialises migrations across instances.
-const MIGRATION_LOCK: i64 = 0x636f_6d6d_6875_62;
+const MIGRATION_LOCK: i64 = 0x0063_6f6d_6d68_7562;
 
 /// Build a pool without connecting; a database that is down shows up as 503s, not a failed start.
 pub fn pool(url: &str, size: u32, timeout: Duration) -> PgPool {

@@ -159,27 +159,25 @@ impl Plan {
         if let (Some(annual), Some(whole)) = (
             self.estimated_annual_value_pence,
             self.estimated_whole_life_value_pence,
-        ) {
-            if whole < annual {
-                problems.push(FieldError::new(
-                    "estimated_whole_life_value_pence",
-                    format!(
-                        "whole-life value ({}) cannot be less than the annual value ({})",
-                        whole.value(),
-                        annual.value()
-                    ),
-                ));
-            }
+        ) && whole < annual
+        {
+            problems.push(FieldError::new(
+                "estimated_whole_life_value_pence",
+                format!(
+                    "whole-life value ({}) cannot be less than the annual value ({})",
+                    whole.value(),
+                    annual.value()
+                ),
+            ));
         }
         if let (Some(procure), Some(start)) =
             (self.planned_procurement_start, self.planned_contract_start)
+            && start < procure
         {
-            if start < procure {
-                problems.push(FieldError::new(
-                    "planned_contract_start",
-                    format!("contract start {start} is before the procurement start {procure}"),
-                ));
-            }
+            problems.push(FieldError::new(
+                "planned_contract_start",
+                format!("contract start {start} is before the procurement start {procure}"),
+            ));
         }
         problems
     }

@@ -177,10 +177,10 @@ where
         format!("{route}\n{body_fingerprint}").as_bytes(),
     ));
     let (stored, replayed) = db::transaction(pool, move |conn| {
-        if let Some(key) = &key.0 {
-            if let Claim::Replay(stored) = idempotency::claim(conn, &caller, key, &fingerprint)? {
-                return Ok((stored, true));
-            }
+        if let Some(key) = &key.0
+            && let Claim::Replay(stored) = idempotency::claim(conn, &caller, key, &fingerprint)?
+        {
+            return Ok((stored, true));
         }
         let created = create(conn, &caller)?;
         let stored = StoredResponse {
