@@ -102,6 +102,14 @@ impl ApiError {
         ApiError::Validation { detail, errors }
     }
 
+    /// The cause to log for a server-side failure (never sent to the caller).
+    pub fn cause(&self) -> Option<String> {
+        match self {
+            ApiError::Internal(e) | ApiError::DatabaseUnavailable(e) => Some(format!("{e:#}")),
+            _ => None,
+        }
+    }
+
     pub fn internal(err: impl Into<anyhow::Error>) -> Self {
         ApiError::Internal(err.into())
     }
@@ -167,11 +175,6 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        match self {
-            ApiError::Internal(e) => log::error!("internal error: {e:#}"),
-            ApiError::DatabaseUnavailable(e) => log::warn!("database unavailable: {e:#}"),
-            _ => {}
-        }
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, PROBLEM_JSON));
         match self {

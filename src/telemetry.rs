@@ -38,6 +38,18 @@ pub async fn request_id(
     req.extensions_mut().insert(RequestId(id.clone()));
     // Handler errors arrive here as responses already, so the header reaches them too.
     let mut res = next.call(req).await?;
+    // Server-side failures are logged here, where the request id is known; callers see only the id.
+    let cause = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .and_then(ApiError::cause);
+    if let Some(cause) = cause {
+        let (method, path) = (res.request().method(), res.request().path());
+        if res.status().is_server_error() {
+            log::error!("request_id={id} {method} {path}: {cause}");
+        }
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID, value);
     }
