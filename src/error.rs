@@ -208,7 +208,6 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
                 ApiError::DatabaseUnavailable(err.into())
             }
-            // Text PostgreSQL cannot store; the extractors refuse NUL first, this is the backstop.
             Error::DatabaseError(_, ref info)
                 if info.message().contains("invalid byte sequence") =>
             {

@@ -3,10 +3,10 @@
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{Int2, Int8, Text};
+use diesel::sql_types::{Date as SqlDate, Int2, Int8, Text};
 
 use crate::domain::intentions::{ImprovementCategory, IntentionStatus, Priority, Tranche};
-use crate::domain::values::{FinancialYear, Pence};
+use crate::domain::values::{Date, FinancialYear, Pence};
 
 /// Text columns holding an enum's snake_case name (CHECK constraints list the names).
 macro_rules! text_column {
@@ -28,7 +28,7 @@ macro_rules! text_column {
 
 text_column!(Priority, IntentionStatus);
 
-/// Newtypes over a number, checked again on the way out of the database.
+/// Newtypes over a number or date, checked again on the way out of the database.
 macro_rules! number_column {
     ($($ty:ty => $sql:ty, $raw:ty);+ $(;)?) => {$(
         impl ToSql<$sql, Pg> for $ty {
@@ -47,6 +47,7 @@ macro_rules! number_column {
 }
 
 number_column! {
+    Date => SqlDate, chrono::NaiveDate;
     Pence => Int8, i64;
     Tranche => Int2, i16;
     ImprovementCategory => Int2, i16;

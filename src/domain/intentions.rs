@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Role;
-use crate::domain::values::Pence;
+use crate::domain::values::{Date, Pence};
 use crate::error::FieldError;
 
 /// MoSCoW priority, as in the Doncaster plan.
@@ -148,8 +148,8 @@ pub const WRITERS: &[Role] = &[Role::Commissioner, Role::Admin];
 pub struct Plan {
     pub estimated_annual_value_pence: Option<Pence>,
     pub estimated_whole_life_value_pence: Option<Pence>,
-    pub planned_procurement_start: Option<chrono::NaiveDate>,
-    pub planned_contract_start: Option<chrono::NaiveDate>,
+    pub planned_procurement_start: Option<Date>,
+    pub planned_contract_start: Option<Date>,
 }
 
 impl Plan {
@@ -196,7 +196,7 @@ mod tests {
 
     #[test]
     fn plan_rules_name_their_fields() {
-        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        let d = |s: &str| Date::try_from(s.parse::<chrono::NaiveDate>().unwrap()).unwrap();
         let plan = Plan {
             estimated_annual_value_pence: Some(Pence::try_from(100).unwrap()),
             estimated_whole_life_value_pence: Some(Pence::try_from(50).unwrap()),

@@ -320,6 +320,77 @@ string_schema!(
     "A category or subcategory code."
 );
 
+/// A calendar date in the years 1900 to 2999: wide enough for any plan or contract, narrow enough
+/// that PostgreSQL can always store it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Date)]
+#[serde(try_from = "chrono::NaiveDate", into = "chrono::NaiveDate")]
+pub struct Date(chrono::NaiveDate);
+
+impl Date {
+    pub fn get(self) -> chrono::NaiveDate {
+        self.0
+    }
+}
+
+/// Whether a year is one the service stores (dates and timestamps alike).
+pub fn plausible_year(year: i32) -> bool {
+    (1900..=2999).contains(&year)
+}
+
+impl TryFrom<chrono::NaiveDate> for Date {
+    type Error = String;
+    fn try_from(d: chrono::NaiveDate) -> Result<Self, String> {
+        use chrono::Datelike;
+        if plausible_year(d.year()) {
+            Ok(Date(d))
+        } else {
+            Err(format!("{d} is outside the years 1900 to 2999"))
+        }
+    }
+}
+
+impl From<Date> for chrono::NaiveDate {
+    fn from(d: Date) -> chrono::NaiveDate {
+        d.0
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl utoipa::PartialSchema for Date {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            )))
+            .description(Some(
+                "An ISO 8601 date (YYYY-MM-DD) in the years 1900 to 2999.",
+            ))
+            .examples([serde_json::json!("2027-04-01")])
+            .into()
+    }
+}
+impl utoipa::ToSchema for Date {}
+
 /// Defines a string newtype whose values must pass `valid`.
 macro_rules! checked_string {
     ($(#[$doc:meta])* $name:ident, $valid:expr, $expected:expr, $pattern:expr, $example:expr) => {
@@ -394,6 +465,14 @@ mod tests {
                 "{bad} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn dates_stay_within_storable_years() {
+        let d = |s: &str| s.parse::<chrono::NaiveDate>().unwrap();
+        assert!(Date::try_from(d("2027-04-01")).is_ok());
+        assert!(Date::try_from(d("1899-12-31")).is_err());
+        assert!(Date::try_from(d("3000-01-01")).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! Commissioning intentions: rows, filters and queries.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
@@ -8,7 +8,7 @@ use crate::db::schema::{
     authorities, categories, commissioning_intentions as ci, reference_counters,
 };
 use crate::domain::intentions::{ImprovementCategory, IntentionStatus, Priority, Tranche};
-use crate::domain::values::{FinancialYear, Pence};
+use crate::domain::values::{Date, FinancialYear, Pence};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ci)]
@@ -24,8 +24,8 @@ pub struct IntentionRow {
     pub estimated_annual_value_pence: Option<Pence>,
     pub estimated_whole_life_value_pence: Option<Pence>,
     pub replaces_contracts: Vec<String>,
-    pub planned_procurement_start: Option<NaiveDate>,
-    pub planned_contract_start: Option<NaiveDate>,
+    pub planned_procurement_start: Option<Date>,
+    pub planned_contract_start: Option<Date>,
     pub priority: Priority,
     pub tranche: Tranche,
     pub improvement_category: Option<ImprovementCategory>,
@@ -55,8 +55,8 @@ pub struct IntentionChanges {
     pub estimated_annual_value_pence: Option<Option<Pence>>,
     pub estimated_whole_life_value_pence: Option<Option<Pence>>,
     pub replaces_contracts: Option<Vec<String>>,
-    pub planned_procurement_start: Option<Option<NaiveDate>>,
-    pub planned_contract_start: Option<Option<NaiveDate>>,
+    pub planned_procurement_start: Option<Option<Date>>,
+    pub planned_contract_start: Option<Option<Date>>,
     pub priority: Option<Priority>,
     pub tranche: Option<Tranche>,
     pub improvement_category: Option<Option<ImprovementCategory>>,

@@ -3,7 +3,7 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_with::rust::double_option;
 use utoipa::{IntoParams, ToSchema};
@@ -15,7 +15,9 @@ use crate::db;
 use crate::domain::intentions::{
     ImprovementCategory, IntentionStatus, Plan, Priority, Tranche, WRITERS,
 };
-use crate::domain::values::{AuthorityCode, CategoryCode, FinancialYear, Pence};
+use crate::domain::values::{
+    AuthorityCode, CategoryCode, Date, FinancialYear, Pence, plausible_year,
+};
 use crate::error::ApiError;
 use crate::extract::{IdempotencyKey, IfMatch, Json, Query};
 use crate::models::audit::AuditEventRow;
@@ -80,8 +82,8 @@ pub struct Intention {
     pub estimated_whole_life_value_pence: Option<Pence>,
     /// References of the current contracts this intention replaces.
     pub replaces_contracts: Vec<String>,
-    pub planned_procurement_start: Option<NaiveDate>,
-    pub planned_contract_start: Option<NaiveDate>,
+    pub planned_procurement_start: Option<Date>,
+    pub planned_contract_start: Option<Date>,
     pub priority: Priority,
     pub tranche: Tranche,
     pub improvement_category: Option<ImprovementCategory>,
@@ -177,9 +179,9 @@ pub struct NewIntention {
     #[serde(default)]
     pub replaces_contracts: Vec<String>,
     #[serde(default)]
-    pub planned_procurement_start: Option<NaiveDate>,
+    pub planned_procurement_start: Option<Date>,
     #[serde(default)]
-    pub planned_contract_start: Option<NaiveDate>,
+    pub planned_contract_start: Option<Date>,
     pub priority: Priority,
     pub tranche: Tranche,
     #[serde(default)]
@@ -216,11 +218,11 @@ pub struct IntentionPatch {
     pub estimated_whole_life_value_pence: Option<Option<Pence>>,
     pub replaces_contracts: Option<Vec<String>>,
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub planned_procurement_start: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<Date>)]
+    pub planned_procurement_start: Option<Option<Date>>,
     #[serde(default, with = "double_option")]
-    #[schema(value_type = Option<NaiveDate>)]
-    pub planned_contract_start: Option<Option<NaiveDate>>,
+    #[schema(value_type = Option<Date>)]
+    pub planned_contract_start: Option<Option<Date>>,
     pub priority: Option<Priority>,
     pub tranche: Option<Tranche>,
     #[serde(default, with = "double_option")]
@@ -392,6 +394,14 @@ async fn list(
     params: Query<ListParams>,
 ) -> Result<web::Json<Page<Intention>>, ApiError> {
     let Query(p) = params;
+    if let Some(since) = p.updated_since
+        && !plausible_year(since.year())
+    {
+        return Err(ApiError::invalid(
+            "updated_since",
+            "must be in the years 1900 to 2999",
+        ));
+    }
     let filter = IntentionFilter {
         authority: p.authority.map(String::from),
         financial_year: p.financial_year,
