@@ -36,6 +36,9 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
     ),
     tags(
         (name = "Commissioning intentions", description = "The forward plan each authority's Integrated Commissioning Board approves"),
+        (name = "Forward plan", description = "The plan on a page, the annual plan and its roll-forward"),
+        (name = "Contracts", description = "The contract register and the expiry pipeline it drives"),
+        (name = "Risks", description = "The risk register of the plan, its procurements and contracts"),
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Operations", description = "Health checks and metrics, open to all")

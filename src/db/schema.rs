@@ -70,6 +70,36 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        decision -> Nullable<Text>,
+        decision_date -> Nullable<Date>,
+        minute_reference -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        decided_by -> Nullable<Text>,
+        rolled_from -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    contracts (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        title -> Text,
+        supplier_name -> Text,
+        companies_house_number -> Nullable<Text>,
+        category_id -> Uuid,
+        cpv_code -> Nullable<Text>,
+        annual_value_pence -> Nullable<Int8>,
+        total_value_pence -> Nullable<Int8>,
+        start_date -> Date,
+        end_date -> Date,
+        extension_end_dates -> Array<Date>,
+        status -> Text,
+        intention_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -88,6 +118,36 @@ diesel::table! {
 }
 
 diesel::table! {
+    reprocurement_lead_times (min_total_value_pence) {
+        min_total_value_pence -> Int8,
+        lead_time_months -> Int2,
+    }
+}
+
+diesel::table! {
+    risks (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        likelihood -> Int2,
+        impact -> Int2,
+        score -> Nullable<Int2>,
+        mitigation -> Text,
+        owner -> Text,
+        status -> Text,
+        intention_id -> Nullable<Uuid>,
+        contract_id -> Nullable<Uuid>,
+        pid_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     reference_counters (authority_id, kind, year) {
         authority_id -> Uuid,
         kind -> Text,
@@ -97,6 +157,12 @@ diesel::table! {
 }
 
 diesel::joinable!(commissioning_intentions -> authorities (authority_id));
+diesel::joinable!(contracts -> authorities (authority_id));
+diesel::joinable!(contracts -> categories (category_id));
+diesel::joinable!(contracts -> commissioning_intentions (intention_id));
+diesel::joinable!(risks -> authorities (authority_id));
+diesel::joinable!(risks -> commissioning_intentions (intention_id));
+diesel::joinable!(risks -> contracts (contract_id));
 diesel::joinable!(commissioning_intentions -> categories (category_id));
 diesel::joinable!(reference_counters -> authorities (authority_id));
 
@@ -105,6 +171,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     authorities,
     categories,
     commissioning_intentions,
+    contracts,
     idempotency_keys,
     reference_counters,
+    reprocurement_lead_times,
+    risks,
 );

@@ -1,4 +1,6 @@
 //! Domain rules: value types that refuse bad input, lifecycles and checks. No HTTP, no SQL.
 
+pub mod contracts;
 pub mod intentions;
+pub mod risks;
 pub mod values;

@@ -2,9 +2,11 @@
 //! idempotent creation.
 
 pub mod audit;
+pub mod contracts;
 pub mod health;
 pub mod intentions;
 pub mod reference;
+pub mod risks;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -29,6 +31,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         utoipa_actix_web::scope("/v1")
             .configure(reference::configure)
             .configure(intentions::configure)
+            .configure(contracts::configure)
+            .configure(risks::configure)
             .configure(audit::configure),
     );
 }

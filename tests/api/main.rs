@@ -5,7 +5,9 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod contracts;
 mod errors;
 mod intentions;
 mod operations;
 mod reference;
+mod risks;

@@ -1,0 +1,11 @@
+DROP TABLE risks;
+DROP TABLE reprocurement_lead_times;
+DROP TABLE contracts;
+DROP INDEX commissioning_intentions_replaces_idx;
+ALTER TABLE commissioning_intentions
+    DROP COLUMN rolled_from,
+    DROP COLUMN decided_by,
+    DROP COLUMN decision_note,
+    DROP COLUMN minute_reference,
+    DROP COLUMN decision_date,
+    DROP COLUMN decision;

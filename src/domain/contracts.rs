@@ -1,0 +1,1 @@
+//! Rules of the contracts area (placeholder until its work lands).

@@ -1,0 +1,1 @@
+//! Rules of the risks area (placeholder until its work lands).

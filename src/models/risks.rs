@@ -1,0 +1,1 @@
+//! Rows and queries of the risks area (placeholder until its work lands).

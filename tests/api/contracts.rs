@@ -1,0 +1,1 @@
+//! Tests of the contracts area (placeholder until its work lands).

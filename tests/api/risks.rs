@@ -1,0 +1,1 @@
+//! Tests of the risks area (placeholder until its work lands).
