@@ -33,6 +33,10 @@ pub struct Config {
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
 
+    /// Largest bulk import (e.g. a contracts CSV), in bytes.
+    #[arg(long, env = "MAX_IMPORT_BYTES", default_value_t = 32 * 1024 * 1024)]
+    pub max_import_bytes: usize,
+
     #[command(flatten)]
     pub jwt: JwtConfig,
 }

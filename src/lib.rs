@@ -34,17 +34,24 @@ pub struct AppState {
     pub pool: PgPool,
     pub verifier: web::Data<Verifier>,
     pub metrics: web::Data<Metrics>,
-    pub max_body_bytes: usize,
+    pub limits: web::Data<BodyLimits>,
+}
+
+/// Largest request bodies accepted: JSON bodies, and bulk imports (which read their own payload).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimits {
+    pub json: usize,
+    pub import: usize,
 }
 
 impl AppState {
-    pub fn new(pool: PgPool, verifier: Verifier, max_body_bytes: usize) -> anyhow::Result<Self> {
+    pub fn new(pool: PgPool, verifier: Verifier, limits: BodyLimits) -> anyhow::Result<Self> {
         let metrics = Metrics::new(&pool)?;
         Ok(Self {
             pool,
             verifier: web::Data::new(verifier),
             metrics: web::Data::new(metrics),
-            max_body_bytes,
+            limits: web::Data::new(limits),
         })
     }
 }
@@ -108,7 +115,8 @@ pub fn app(
     app.app_data(web::Data::new(state.pool.clone()))
         .app_data(state.verifier.clone())
         .app_data(state.metrics.clone())
-        .app_data(web::PayloadConfig::new(state.max_body_bytes))
+        .app_data(state.limits.clone())
+        .app_data(web::PayloadConfig::new(state.limits.json))
         .app_data(web::PathConfig::default().error_handler(|err, _| {
             ApiError::NotFound(format!("no record is at this path: {err}")).into()
         }))
@@ -149,7 +157,11 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     })
     .await??;
     let pool = db::pool(&config.database_url, config.pool_size, config.pool_timeout);
-    let state = AppState::new(pool, verifier, config.max_body_bytes)?;
+    let limits = BodyLimits {
+        json: config.max_body_bytes,
+        import: config.max_import_bytes,
+    };
+    let state = AppState::new(pool, verifier, limits)?;
     log::info!("listening on http://{} (docs at /docs)", config.bind);
     HttpServer::new(move || app(state.clone()))
         .bind(&config.bind)

@@ -68,6 +68,21 @@ pub enum IntentionStatus {
     Withdrawn,
 }
 
+impl IntentionStatus {
+    /// Statuses in which an intention is still live work: it covers the contracts it replaces.
+    pub const OPEN: &[IntentionStatus] = &[
+        IntentionStatus::Draft,
+        IntentionStatus::Submitted,
+        IntentionStatus::Approved,
+        IntentionStatus::Deferred,
+        IntentionStatus::InProcurement,
+    ];
+
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+}
+
 /// A number constrained to a range, with its own OpenAPI schema.
 macro_rules! bounded_number {
     ($name:ident, $min:expr, $max:expr, $label:expr, $description:expr) => {

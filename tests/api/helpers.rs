@@ -11,7 +11,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::test::{self, TestRequest};
 use commissioning_hub::auth::{Claims, Role, Verifier, mint_token};
 use commissioning_hub::config::JwtConfig;
-use commissioning_hub::{AppState, app, db};
+use commissioning_hub::{AppState, BodyLimits, app, db};
 use diesel::prelude::*;
 use futures_util::future::LocalBoxFuture;
 use serde_json::Value;
@@ -255,7 +255,11 @@ impl TestApp {
         max_body_bytes: usize,
     ) -> Self {
         let verifier = Verifier::from_config(&jwt, None).expect("test JWT config is valid");
-        let state = AppState::new(pool, verifier, max_body_bytes).expect("app state");
+        let limits = BodyLimits {
+            json: max_body_bytes,
+            import: 32 * 1024 * 1024,
+        };
+        let state = AppState::new(pool, verifier, limits).expect("app state");
         let service = Rc::new(test::init_service(app(state.clone())).await);
         let call: Call = Box::new(move |req| {
             let service = service.clone();
