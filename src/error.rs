@@ -232,3 +232,13 @@ impl From<actix_web::error::BlockingError> for ApiError {
         ApiError::Internal(anyhow::anyhow!("blocking task failed: {err}"))
     }
 }
+
+impl From<crate::domain::intentions::Refusal> for ApiError {
+    fn from(refusal: crate::domain::intentions::Refusal) -> Self {
+        use crate::domain::intentions::Refusal;
+        match refusal {
+            Refusal::Role { .. } => ApiError::Forbidden(refusal.to_string()),
+            Refusal::State { .. } => ApiError::Conflict(refusal.to_string()),
+        }
+    }
+}

@@ -260,6 +260,17 @@ fn header_param(
 
 /// Give each operation the responses and headers that follow from its shape.
 pub fn complete(mut api: OpenApi) -> OpenApi {
+    // The lifecycle is data in the domain; the document shows the same table the handlers check.
+    for tag in api.tags.iter_mut().flatten() {
+        if tag.name == "Commissioning intentions" {
+            tag.description = Some(format!(
+                "{}\n\nLifecycle (each action is `POST /v1/commissioning-intentions/{{id}}/<action>`, written in kebab-case in the path, e.g. `start-procurement`; a refused \
+                 transition is 409 naming the current status and the actions allowed, a missing role 403):\n\n{}",
+                tag.description.clone().unwrap_or_default(),
+                crate::domain::intentions::lifecycle_table()
+            ));
+        }
+    }
     let errors = error_responses();
     let components = api.components.get_or_insert_with(Default::default);
     for (name, response) in errors.values() {

@@ -5,7 +5,9 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Date as SqlDate, Int2, Int8, Text};
 
-use crate::domain::intentions::{ImprovementCategory, IntentionStatus, Priority, Tranche};
+use crate::domain::intentions::{
+    Decision, ImprovementCategory, IntentionStatus, Priority, Tranche,
+};
 use crate::domain::values::{Date, FinancialYear, Pence};
 
 /// Text columns holding an enum's snake_case name (CHECK constraints list the names).
@@ -26,7 +28,7 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(Priority, IntentionStatus);
+text_column!(Priority, IntentionStatus, Decision);
 
 /// Newtypes over a number or date, checked again on the way out of the database.
 macro_rules! number_column {

@@ -137,6 +137,10 @@ string_schema!(
 pub struct Pence(i64);
 
 impl Pence {
+    /// The largest amount accepted: £1 trillion. Far above any contract, and low enough that the
+    /// sums reports make over many records cannot overflow.
+    pub const MAX: i64 = 100_000_000_000_000;
+
     pub fn value(self) -> i64 {
         self.0
     }
@@ -145,10 +149,15 @@ impl Pence {
 impl TryFrom<i64> for Pence {
     type Error = String;
     fn try_from(v: i64) -> Result<Self, String> {
-        if v >= 0 {
-            Ok(Pence(v))
-        } else {
+        if v < 0 {
             Err(format!("an amount in pence cannot be negative ({v})"))
+        } else if v > Pence::MAX {
+            Err(format!(
+                "{v} pence is more than the largest amount accepted ({})",
+                Pence::MAX
+            ))
+        } else {
+            Ok(Pence(v))
         }
     }
 }
@@ -167,9 +176,9 @@ impl utoipa::PartialSchema for Pence {
                 utoipa::openapi::KnownFormat::Int64,
             )))
             .minimum(Some(0))
-            .maximum(Some(i64::MAX))
+            .maximum(Some(Pence::MAX))
             .description(Some(
-                "An amount of money in whole pence (GBP), not negative.",
+                "An amount of money in whole pence (GBP), from 0 to £1 trillion.",
             ))
             .examples([serde_json::json!(125_000_000)])
             .into()

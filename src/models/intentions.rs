@@ -7,7 +7,9 @@ use uuid::Uuid;
 use crate::db::schema::{
     authorities, categories, commissioning_intentions as ci, reference_counters,
 };
-use crate::domain::intentions::{ImprovementCategory, IntentionStatus, Priority, Tranche};
+use crate::domain::intentions::{
+    Decision, ImprovementCategory, IntentionStatus, Priority, Tranche,
+};
 use crate::domain::values::{Date, FinancialYear, Pence};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -38,6 +40,25 @@ pub struct IntentionRow {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub decision: Option<Decision>,
+    pub decision_date: Option<Date>,
+    pub minute_reference: Option<String>,
+    pub decision_note: Option<String>,
+    pub decided_by: Option<String>,
+    pub rolled_from: Option<Uuid>,
+}
+
+/// A lifecycle step: the new status and, for a board decision, its record. For the decision
+/// fields `None` leaves them alone and `Some(None)` clears them.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = ci)]
+pub struct StatusChange {
+    pub status: IntentionStatus,
+    pub decision: Option<Option<Decision>>,
+    pub decision_date: Option<Option<Date>>,
+    pub minute_reference: Option<Option<String>>,
+    pub decision_note: Option<Option<String>>,
+    pub decided_by: Option<Option<String>>,
 }
 
 /// An intention with the codes of its authority and category, as the API shows it.
@@ -155,6 +176,82 @@ impl IntentionRow {
             .get_result(conn)
     }
 
+    /// Move to a new status (and record a decision), moving the version on by one.
+    pub fn change_status(
+        conn: &mut PgConnection,
+        id: Uuid,
+        change: &StatusChange,
+    ) -> QueryResult<IntentionRow> {
+        diesel::update(ci::table.find(id))
+            .set((
+                change,
+                ci::version.eq(ci::version + 1),
+                ci::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Self::as_returning())
+            .get_result(conn)
+    }
+
+    /// The authority's intentions of `year` that a roll-forward copies: undecided or deferred,
+    /// and not copied already.
+    pub fn roll_forward_candidates(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        year: FinancialYear,
+    ) -> QueryResult<Vec<IntentionWithCodes>> {
+        let copies = diesel::alias!(ci as copies);
+        let copied = copies.filter(copies.field(ci::rolled_from).eq(ci::id.nullable()));
+        ci::table
+            .inner_join(authorities::table)
+            .inner_join(categories::table)
+            .filter(ci::authority_id.eq(authority_id))
+            .filter(ci::financial_year.eq(year))
+            .filter(ci::status.eq_any([
+                IntentionStatus::Draft,
+                IntentionStatus::Submitted,
+                IntentionStatus::Deferred,
+            ]))
+            .filter(diesel::dsl::not(diesel::dsl::exists(copied)))
+            .select((Self::as_select(), authorities::code, categories::code))
+            .order(ci::id)
+            .load(conn)
+    }
+
+    /// How many of the authority's intentions of `year` have been rolled forward already.
+    pub fn rolled_forward_count(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        year: FinancialYear,
+    ) -> QueryResult<i64> {
+        let copies = diesel::alias!(ci as copies);
+        let copied = copies.filter(copies.field(ci::rolled_from).eq(ci::id.nullable()));
+        ci::table
+            .filter(ci::authority_id.eq(authority_id))
+            .filter(ci::financial_year.eq(year))
+            .filter(diesel::dsl::exists(copied))
+            .count()
+            .get_result(conn)
+    }
+
+    /// Every intention of one year (of one authority, or all), in id order.
+    pub fn of_year(
+        conn: &mut PgConnection,
+        year: FinancialYear,
+        authority: Option<&str>,
+    ) -> QueryResult<Vec<IntentionWithCodes>> {
+        let mut query = ci::table
+            .inner_join(authorities::table)
+            .inner_join(categories::table)
+            .filter(ci::financial_year.eq(year))
+            .select((Self::as_select(), authorities::code, categories::code))
+            .order(ci::id)
+            .into_boxed();
+        if let Some(code) = authority {
+            query = query.filter(authorities::code.eq(code.to_string()));
+        }
+        query.load(conn)
+    }
+
     /// Apply `changes`, moving the version on by one.
     pub fn update(
         conn: &mut PgConnection,
@@ -198,4 +295,61 @@ pub fn next_reference(
         .returning(reference_counters::last_number)
         .get_result(conn)?;
     Ok(format!("{authority_code}-{kind}-{year}-{number:04}"))
+}
+
+/// One cell of the plan on a page: intentions counted and their values summed.
+#[derive(Debug, QueryableByName)]
+pub struct PlanCell {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub financial_year: FinancialYear,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Int2>)]
+    pub tranche: Option<Tranche>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
+    pub category: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    pub status: IntentionStatus,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub count: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub estimated_annual_value_pence: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    pub estimated_whole_life_value_pence: i64,
+}
+
+/// What the plan on a page is grouped by, besides financial year and status.
+#[derive(Debug, Clone, Copy)]
+pub enum PlanGrouping {
+    Tranche,
+    Category,
+}
+
+/// Counts and summed values of intentions by financial year, status and `grouping`, for one
+/// authority or all, one year or all. Values that are unknown count as zero.
+pub fn plan_summary(
+    conn: &mut PgConnection,
+    grouping: PlanGrouping,
+    authority: Option<&str>,
+    year: Option<FinancialYear>,
+) -> QueryResult<Vec<PlanCell>> {
+    use diesel::sql_types::{Nullable, Text};
+    let (tranche, category) = match grouping {
+        PlanGrouping::Tranche => ("i.tranche", "NULL::text"),
+        PlanGrouping::Category => ("NULL::smallint", "c.code"),
+    };
+    // Pence are capped per value (see domain::values::Pence), so these sums fit in a bigint.
+    diesel::sql_query(format!(
+        "SELECT i.financial_year, {tranche} AS tranche, {category} AS category, i.status,
+                count(*)::bigint AS count,
+                coalesce(sum(i.estimated_annual_value_pence), 0)::bigint AS estimated_annual_value_pence,
+                coalesce(sum(i.estimated_whole_life_value_pence), 0)::bigint AS estimated_whole_life_value_pence
+           FROM commissioning_intentions i
+           JOIN authorities a ON a.id = i.authority_id
+           JOIN categories c ON c.id = i.category_id
+          WHERE ($1::text IS NULL OR a.code = $1) AND ($2::text IS NULL OR i.financial_year = $2)
+          GROUP BY 1, 2, 3, 4
+          ORDER BY 1, 2, 3, 4"
+    ))
+    .bind::<Nullable<Text>, _>(authority)
+    .bind::<Nullable<Text>, _>(year.map(|y| y.to_string()))
+    .load(conn)
 }

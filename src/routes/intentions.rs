@@ -13,7 +13,8 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::domain::intentions::{
-    ImprovementCategory, IntentionStatus, Plan, Priority, Tranche, WRITERS,
+    Action, Decision, ImprovementCategory, IntentionStatus, LOCKED_AFTER_APPROVAL, Plan, Priority,
+    READ_ONLY, Tranche, WRITERS, allowed_actions, check_transition,
 };
 use crate::domain::values::{
     AuthorityCode, CategoryCode, Date, FinancialYear, Pence, plausible_year,
@@ -22,7 +23,8 @@ use crate::error::ApiError;
 use crate::extract::{IdempotencyKey, IfMatch, Json, Query};
 use crate::models::audit::AuditEventRow;
 use crate::models::intentions::{
-    IntentionChanges, IntentionFilter, IntentionRow, IntentionWithCodes, next_reference,
+    IntentionChanges, IntentionFilter, IntentionRow, IntentionWithCodes, StatusChange,
+    next_reference,
 };
 use crate::models::reference::{AuthorityRow, CategoryRow};
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
@@ -31,7 +33,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create)
         .service(list)
         .service(read)
-        .service(update);
+        .service(update)
+        .service(submit)
+        .service(decide)
+        .service(revise)
+        .service(reopen)
+        .service(start_procurement)
+        .service(award)
+        .service(close)
+        .service(withdraw);
 }
 
 const ENTITY: &str = "commissioning_intention";
@@ -59,8 +69,12 @@ const ENTITY: &str = "commissioning_intention";
     "collaboration_potential": true,
     "social_value_priorities": ["local_employment", "apprenticeships"],
     "lead_officer": "Commissioning Manager, Older People",
-    "status": "draft",
-    "version": 1,
+    "status": "approved",
+    "decision": {"decision": "approved", "decision_date": "2026-11-18", "minute_reference": "ICB/2026/11/04",
+                 "note": "Approved subject to market engagement in Q1.", "decided_by": "chair@rochdale.gov.uk"},
+    "allowed_actions": ["revise", "start_procurement", "withdraw"],
+    "rolled_from": null,
+    "version": 3,
     "created_by": "jo.bloggs@rochdale.gov.uk",
     "created_at": "2026-11-23T09:00:00Z",
     "updated_at": "2026-11-23T09:00:00Z"
@@ -95,6 +109,12 @@ pub struct Intention {
     pub social_value_priorities: Vec<String>,
     pub lead_officer: Option<String>,
     pub status: IntentionStatus,
+    /// The board's latest decision, while it stands (cleared when the intention goes back to draft).
+    pub decision: Option<BoardDecision>,
+    /// The lifecycle actions its status allows (the caller's roles decide which they may take).
+    pub allowed_actions: Vec<Action>,
+    /// The intention of an earlier year this one was rolled forward from.
+    pub rolled_from: Option<Uuid>,
     /// Moves on by one with every change; the ETag carries it.
     pub version: i32,
     /// Subject of the token that created it.
@@ -127,6 +147,15 @@ impl From<IntentionWithCodes> for Intention {
             social_value_priorities: row.social_value_priorities,
             lead_officer: row.lead_officer,
             status: row.status,
+            decision: row.decision.map(|decision| BoardDecision {
+                decision,
+                decision_date: row.decision_date,
+                minute_reference: row.minute_reference.clone(),
+                note: row.decision_note.clone(),
+                decided_by: row.decided_by.clone(),
+            }),
+            allowed_actions: allowed_actions(row.status),
+            rolled_from: row.rolled_from,
             version: row.version,
             created_by: row.created_by,
             created_at: row.created_at,
@@ -139,6 +168,33 @@ impl Intention {
     fn audit_json(&self) -> Result<serde_json::Value, ApiError> {
         serde_json::to_value(self).map_err(ApiError::internal)
     }
+}
+
+/// A decision of the Integrated Commissioning Board.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BoardDecision {
+    pub decision: Decision,
+    pub decision_date: Option<Date>,
+    /// Reference of the board minute recording the decision.
+    pub minute_reference: Option<String>,
+    pub note: Option<String>,
+    /// Subject of the board member's token.
+    pub decided_by: Option<String>,
+}
+
+/// A board decision on a submitted intention.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "approved", "decision_date": "2026-11-18", "minute_reference": "ICB/2026/11/04",
+    "note": "Approved subject to market engagement in Q1."}))]
+pub struct DecisionRequest {
+    pub decision: Decision,
+    /// The date of the board meeting; not in the future.
+    pub decision_date: Date,
+    #[schema(min_length = 1, max_length = 100)]
+    pub minute_reference: String,
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 /// A new intention. The owner is the caller's authority; it starts as a `draft`.
@@ -362,6 +418,12 @@ async fn create(
                     created_by: caller.subject.clone(),
                     created_at: now,
                     updated_at: now,
+                    decision: None,
+                    decision_date: None,
+                    minute_reference: None,
+                    decision_note: None,
+                    decided_by: None,
+                    rolled_from: None,
                 },
             )?;
             let view = Intention::from((row, owner.code, category.code));
@@ -444,6 +506,11 @@ async fn read(pool: Db, _caller: Caller, id: web::Path<Uuid>) -> Result<HttpResp
 
 /// Change some fields of an intention (the owning authority's `commissioner` or `admin`).
 /// Send the ETag as `If-Match` to be refused (412) if someone else changed it first.
+///
+/// Once the board has approved an intention (`approved`, `in_procurement`, `awarded`, `closed`),
+/// `estimated_annual_value_pence`, `estimated_whole_life_value_pence`, `financial_year` and
+/// `category` are locked: changing them is 409 until the intention is `revise`d back to draft and
+/// decided again. `closed` and `withdrawn` intentions cannot be changed at all (409).
 #[utoipa::path(tag = "Commissioning intentions", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Intention id")),
     request_body(content = IntentionPatch, content_type = "application/merge-patch+json"),
@@ -464,6 +531,33 @@ async fn update(
         let (row, authority, category_code) = IntentionRow::find_for_update(conn, id)?;
         caller.require_to_change(WRITERS, &authority)?;
         if_match.check(row.version)?;
+        if READ_ONLY.contains(&row.status) {
+            return Err(ApiError::Conflict(format!(
+                "the intention is {}: it can no longer be changed",
+                <&str>::from(row.status)
+            )));
+        }
+        if LOCKED_AFTER_APPROVAL.contains(&row.status) {
+            let mut locked = Vec::new();
+            if patch.estimated_annual_value_pence.is_some_and(|v| v != row.estimated_annual_value_pence) {
+                locked.push("estimated_annual_value_pence");
+            }
+            if patch.estimated_whole_life_value_pence.is_some_and(|v| v != row.estimated_whole_life_value_pence) {
+                locked.push("estimated_whole_life_value_pence");
+            }
+            if patch.financial_year.is_some_and(|v| v != row.financial_year) {
+                locked.push("financial_year");
+            }
+            if patch.category.as_ref().is_some_and(|c| c.as_str() != category_code) {
+                locked.push("category");
+            }
+            if !locked.is_empty() {
+                return Err(ApiError::Conflict(format!(
+                    "{} locked since the board approved this intention; revise it back to draft, change it, and submit it for a new decision",
+                    locked.join(", ") + if locked.len() == 1 { " is" } else { " are" }
+                )));
+            }
+        }
         let problems = Plan {
             estimated_annual_value_pence: patch
                 .estimated_annual_value_pence
@@ -527,4 +621,167 @@ async fn update(
     })
     .await?;
     Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+/// Take a lifecycle action on an intention, in one transaction with its audit event.
+async fn take(
+    pool: Db,
+    caller: Caller,
+    id: Uuid,
+    if_match: IfMatch,
+    action: Action,
+    decision: Option<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(d) = &decision {
+        if d.decision_date.get() > Utc::now().date_naive() {
+            return Err(ApiError::invalid(
+                "decision_date",
+                "a decision cannot be dated in the future",
+            ));
+        }
+        let minute = d.minute_reference.trim();
+        if minute.is_empty() || minute.len() > 100 {
+            return Err(ApiError::invalid(
+                "minute_reference",
+                "must be 1 to 100 characters",
+            ));
+        }
+    }
+    let view = db::transaction(&pool, move |conn| {
+        let (row, authority, category) = IntentionRow::find_for_update(conn, id)?;
+        caller.require_authority(&authority)?;
+        let decided = decision.as_ref().map(|d| d.decision);
+        let status = check_transition(action, row.status, &caller.roles, decided)?;
+        if_match.check(row.version)?;
+        let change = match &decision {
+            Some(d) => StatusChange {
+                status,
+                decision: Some(Some(d.decision)),
+                decision_date: Some(Some(d.decision_date)),
+                minute_reference: Some(Some(d.minute_reference.trim().to_string())),
+                decision_note: Some(d.note.clone()),
+                decided_by: Some(Some(caller.subject.clone())),
+            },
+            // Back to draft: the old decision no longer stands (the audit trail keeps it).
+            None if status == IntentionStatus::Draft => StatusChange {
+                status,
+                decision: Some(None),
+                decision_date: Some(None),
+                minute_reference: Some(None),
+                decision_note: Some(None),
+                decided_by: Some(None),
+            },
+            None => StatusChange {
+                status,
+                decision: None,
+                decision_date: None,
+                minute_reference: None,
+                decision_note: None,
+                decided_by: None,
+            },
+        };
+        let before = Intention::from((row, authority.clone(), category.clone()));
+        let updated = IntentionRow::change_status(conn, id, &change)?;
+        let after = Intention::from((updated, authority, category));
+        let audit = (Some(before.audit_json()?), Some(after.audit_json()?));
+        AuditEventRow::record(conn, &caller, action.into(), ENTITY, id, audit.0, audit.1)?;
+        Ok(after)
+    })
+    .await?;
+    Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+/// Declares a body-less lifecycle action endpoint.
+macro_rules! action_endpoint {
+    ($name:ident, $path:literal, $action:expr, $doc:literal) => {
+        #[doc = $doc]
+        #[doc = ""]
+        #[doc = "409 when the intention's status does not allow it (the problem names the status and the actions allowed now); 403 without the role."]
+        #[utoipa::path(tag = "Commissioning intentions", security(("bearer" = [])),
+            params(("id" = Uuid, Path, description = "Intention id")),
+            responses((status = 200, description = "The intention in its new status", body = Intention,
+                headers(("ETag" = String, description = "The record's new version"))),
+                (status = 409, description = "The intention's status does not allow this action", body = crate::error::Problem,
+                    content_type = "application/problem+json",
+                    example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409,
+                        "detail": "cannot submit an intention that is approved; actions allowed now: revise, start_procurement, withdraw"}))))]
+        #[post($path)]
+        async fn $name(pool: Db, caller: Caller, id: web::Path<Uuid>, if_match: IfMatch) -> Result<HttpResponse, ApiError> {
+            take(pool, caller, id.into_inner(), if_match, $action, None).await
+        }
+    };
+}
+
+action_endpoint!(
+    submit,
+    "/commissioning-intentions/{id}/submit",
+    Action::Submit,
+    "Submit a draft to the Integrated Commissioning Board (`commissioner` or `admin`)."
+);
+action_endpoint!(
+    revise,
+    "/commissioning-intentions/{id}/revise",
+    Action::Revise,
+    "Take an approved or rejected intention back to draft, to change it and decide again (`commissioner` or `admin`). The standing decision is cleared; the audit trail keeps it."
+);
+action_endpoint!(
+    reopen,
+    "/commissioning-intentions/{id}/reopen",
+    Action::Reopen,
+    "Take a deferred intention back to draft for a later board (`commissioner` or `admin`)."
+);
+action_endpoint!(
+    start_procurement,
+    "/commissioning-intentions/{id}/start-procurement",
+    Action::StartProcurement,
+    "Record that procurement has begun on an approved intention (`procurement`, `commissioner` or `admin`)."
+);
+action_endpoint!(
+    award,
+    "/commissioning-intentions/{id}/award",
+    Action::Award,
+    "Record that the contract has been awarded (`procurement` or `admin`)."
+);
+action_endpoint!(
+    close,
+    "/commissioning-intentions/{id}/close",
+    Action::Close,
+    "Close an awarded intention: the new arrangement is in place (`commissioner`, `procurement` or `admin`)."
+);
+action_endpoint!(
+    withdraw,
+    "/commissioning-intentions/{id}/withdraw",
+    Action::Withdraw,
+    "Withdraw an open intention (draft, submitted, approved, deferred or in procurement) (`commissioner` or `admin`)."
+);
+
+/// Record the board's decision on a submitted intention: approved, rejected or deferred, with the
+/// meeting date and minute reference (`board` role of the owning authority).
+///
+/// 409 when the intention is not `submitted`; 403 without the `board` role.
+#[utoipa::path(tag = "Commissioning intentions", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Intention id")), request_body = DecisionRequest,
+    responses((status = 200, description = "The intention with the decision recorded", body = Intention,
+        headers(("ETag" = String, description = "The record's new version"))),
+        (status = 409, description = "The intention is not awaiting a decision", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409,
+                "detail": "cannot decide an intention that is draft; actions allowed now: submit, withdraw"}))))]
+#[post("/commissioning-intentions/{id}/decide")]
+async fn decide(
+    pool: Db,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<DecisionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    take(
+        pool,
+        caller,
+        id.into_inner(),
+        if_match,
+        Action::Decide,
+        Some(body.value),
+    )
+    .await
 }

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod contracts;
+pub mod forward_plan;
 pub mod health;
 pub mod intentions;
 pub mod reference;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         utoipa_actix_web::scope("/v1")
             .configure(reference::configure)
             .configure(intentions::configure)
+            .configure(forward_plan::configure)
             .configure(contracts::configure)
             .configure(risks::configure)
             .configure(audit::configure),

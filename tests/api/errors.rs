@@ -534,8 +534,9 @@ async fn values_at_the_edges_are_stored_not_refused() {
     let t = commissioner();
     let mut body = new_intention();
     body["title"] = json!("🏠".repeat(300));
-    body["estimated_annual_value_pence"] = json!(i64::MAX);
-    body["estimated_whole_life_value_pence"] = json!(i64::MAX);
+    // £1 trillion: the largest amount accepted (sums over many records must fit in 64 bits).
+    body["estimated_annual_value_pence"] = json!(100_000_000_000_000_i64);
+    body["estimated_whole_life_value_pence"] = json!(100_000_000_000_000_i64);
     body["tranche"] = json!(5);
     body["financial_year"] = json!("2099/00");
     body["description"] = json!("Ünïcödé — right-to-left: مرحبا, combining: e\u{301}");
@@ -558,6 +559,9 @@ async fn values_at_the_edges_are_stored_not_refused() {
         assert_eq!(stored[field], body[field], "{field}");
     }
     assert_eq!(stored["reference"], "RCH-CI-2099-0001");
+    let mut over = new_intention();
+    over["estimated_annual_value_pence"] = json!(100_000_000_000_001_i64);
+    assert_eq!(app.post(INTENTIONS, &t, &over).await.invalid_fields(), ["estimated_annual_value_pence"]);
 }
 
 /// PostgreSQL stores dates from 4714 BC only; chrono parses years far earlier. Such a date must be
