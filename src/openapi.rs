@@ -311,14 +311,20 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
             if has_query {
                 statuses.push(422);
             }
-            if method == HttpMethod::Patch {
-                statuses.extend([400, 412]);
+            // Writes to one record (updates and lifecycle actions) honour If-Match.
+            if path.ends_with("{id}") && method == HttpMethod::Patch
+                || path.contains("{id}/") && method == HttpMethod::Post
+            {
+                // 409: a change the record's state forbids (a locked field, a refused transition).
+                statuses.extend([400, 409, 412]);
                 op.parameters.get_or_insert_with(Vec::new).push(header_param(
                     "If-Match",
                     "The ETag you last read; the write is refused with 412 if the record has changed since.",
                     r#"^(\*|(W/)?"[^"]*"( *, *(W/)?"[^"]*")*)$"#,
                     "\"3\"",
                 ));
+            }
+            if method == HttpMethod::Patch {
                 // Merge patches are JSON too; accept both media types.
                 if let Some(body) = op.request_body.as_mut()
                     && let Some(content) = body.content.values().next().cloned()
@@ -328,8 +334,13 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                         .or_insert(content);
                 }
             }
+            // Creating POSTs (those answering 201) take an Idempotency-Key; actions are guarded by state.
+            let creates = op.responses.responses.contains_key("201");
             if method == HttpMethod::Post && secured {
-                statuses.extend([400, 409]);
+                statuses.push(409);
+            }
+            if method == HttpMethod::Post && secured && creates {
+                statuses.push(400);
                 op.parameters.get_or_insert_with(Vec::new).push(header_param(
                     "Idempotency-Key",
                     "Any unique string (a UUID is usual). A retry with the same key and body returns the first \

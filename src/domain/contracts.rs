@@ -481,7 +481,10 @@ mod tests {
     #[test]
     fn companies_house_numbers_and_references_have_their_shapes() {
         for ok in ["01234567", "SC123456", "OC301234"] {
-            assert!(CompaniesHouseNumber::try_from(ok.to_string()).is_ok(), "{ok}");
+            assert!(
+                CompaniesHouseNumber::try_from(ok.to_string()).is_ok(),
+                "{ok}"
+            );
         }
         for bad in ["1234567", "sc123456", "S1234567", "SC1234567", ""] {
             assert!(

@@ -298,7 +298,12 @@ fn shift_a_year(date: Option<Date>) -> Option<Date> {
 #[utoipa::path(tag = "Forward plan", security(("bearer" = [])),
     params(("fy" = String, Path, description = "The year to roll forward from, written `2026-27`",
         pattern = r"^20[0-9]{2}-[0-9]{2}$", example = "2026-27")),
-    responses((status = 200, description = "What was copied", body = RollForward)))]
+    responses((status = 200, description = "What was copied", body = RollForward),
+        (status = 422, description = "The path does not name a financial year", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
+                "detail": "fy: \"2026-28\" is not a financial year: 2026-27 would be",
+                "errors": [{"field": "fy", "message": "\"2026-28\" is not a financial year: 2026-27 would be"}]}))))]
 #[post("/forward-plan/{fy}/roll-forward")]
 async fn roll_forward(
     pool: Db,

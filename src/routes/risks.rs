@@ -14,7 +14,9 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db;
-use crate::domain::risks::{Impact, Likelihood, RiskStatus, Score, WRITERS, check_owner, check_title};
+use crate::domain::risks::{
+    Impact, Likelihood, RiskStatus, Score, WRITERS, check_owner, check_title,
+};
 use crate::domain::values::AuthorityCode;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IdempotencyKey, IfMatch, Json, Query};
@@ -247,7 +249,10 @@ pub struct ListParams {
 }
 
 /// The problems with a new or changed title and owner, each naming its field.
-fn check_text(title: Option<&str>, owner: Option<&str>) -> (Option<String>, Option<String>, Vec<FieldError>) {
+fn check_text(
+    title: Option<&str>,
+    owner: Option<&str>,
+) -> (Option<String>, Option<String>, Vec<FieldError>) {
     let mut problems = Vec::new();
     let title = title.and_then(|t| {
         check_title(t)
@@ -271,16 +276,23 @@ fn link_problems(
     contract_id: Option<Uuid>,
 ) -> Result<Vec<FieldError>, ApiError> {
     let mut problems = Vec::new();
-    let mut check = |field: &str, what: &str, id: Uuid, owner: Option<String>| match owner {
+    let mut check = |field: &str, what: &str, id: Uuid, owner: Option<String>| {
+        match owner {
         None => problems.push(FieldError::new(field, format!("no {what} has id {id}"))),
         Some(owner) if owner != authority => problems.push(FieldError::new(
             field,
             format!("{what} {id} belongs to {owner}; a risk of {authority} may only link {authority}'s own records"),
         )),
         Some(_) => {}
+    }
     };
     if let Some(id) = intention_id {
-        check("intention_id", "commissioning intention", id, intention_owner(conn, id)?);
+        check(
+            "intention_id",
+            "commissioning intention",
+            id,
+            intention_owner(conn, id)?,
+        );
     }
     if let Some(id) = contract_id {
         check("contract_id", "contract", id, contract_owner(conn, id)?);
@@ -329,7 +341,8 @@ async fn create(
                 return Err(ApiError::invalid_fields(problems));
             }
             let now = Utc::now();
-            let reference = next_reference(conn, authority.id, &authority.code, "RISK", now.year())?;
+            let reference =
+                next_reference(conn, authority.id, &authority.code, "RISK", now.year())?;
             let row = RiskRow::insert(
                 conn,
                 &RiskRow {
@@ -353,7 +366,15 @@ async fn create(
                 },
             )?;
             let view = Risk::from((row, authority.code));
-            AuditEventRow::record(conn, caller, "create", ENTITY, view.id, None, Some(view.audit_json()?))?;
+            AuditEventRow::record(
+                conn,
+                caller,
+                "create",
+                ENTITY,
+                view.id,
+                None,
+                Some(view.audit_json()?),
+            )?;
             Created::new(&view, format!("/v1/risks/{}", view.id), view.version)
         },
     )

@@ -561,7 +561,10 @@ async fn values_at_the_edges_are_stored_not_refused() {
     assert_eq!(stored["reference"], "RCH-CI-2099-0001");
     let mut over = new_intention();
     over["estimated_annual_value_pence"] = json!(100_000_000_000_001_i64);
-    assert_eq!(app.post(INTENTIONS, &t, &over).await.invalid_fields(), ["estimated_annual_value_pence"]);
+    assert_eq!(
+        app.post(INTENTIONS, &t, &over).await.invalid_fields(),
+        ["estimated_annual_value_pence"]
+    );
 }
 
 /// PostgreSQL stores dates from 4714 BC only; chrono parses years far earlier. Such a date must be
