@@ -119,6 +119,17 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// For merge-patch fields that cannot be cleared: left out leaves the field as it is, while `null`
+/// is refused (422 naming the field) rather than quietly ignored.
+/// Use as `#[serde(default, deserialize_with = "not_null")]` with `#[schema(nullable = false)]`.
+pub fn not_null<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Query parameters parsed into `T`; a bad value is 422 naming the parameter.
 pub struct Query<T>(pub T);
 

@@ -1,12 +1,26 @@
-//! Demo data: a forward plan for the four STAR authorities, drawn from the seed documents.
+//! Demo data: a forward plan, contract register and risk register for the four STAR authorities,
+//! drawn from the seed documents.
 
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
-/// Load the demo data set. Idempotent: running it again adds nothing.
+/// The demo scripts, in the order they must run: contracts name intentions, risks name both.
+const SCRIPTS: &[(&str, &str)] = &[
+    ("demo.sql", include_str!("db/demo.sql")),
+    ("demo_contracts.sql", include_str!("db/demo_contracts.sql")),
+    ("demo_risks.sql", include_str!("db/demo_risks.sql")),
+];
+
+/// Load the demo data set, all of it or none, in one transaction. Idempotent: running it again
+/// adds nothing.
 pub fn demo(conn: &mut PgConnection) -> anyhow::Result<()> {
-    conn.transaction(|c| c.batch_execute(include_str!("db/demo.sql")))
-        .map_err(|e| anyhow::anyhow!("loading the demo data failed: {e}"))?;
+    conn.transaction(|c| {
+        for (name, sql) in SCRIPTS {
+            c.batch_execute(sql)
+                .map_err(|e| anyhow::anyhow!("loading the demo data failed in {name}: {e}"))?;
+        }
+        Ok::<_, anyhow::Error>(())
+    })?;
     log::info!("demo data loaded");
     Ok(())
 }

@@ -2,6 +2,7 @@
 -- Sources: the STAR Procurement/Rochdale collaborative adult care commissioning plan and the Doncaster commissioning plan. Contract numbers are invented; no real people are named.
 -- Safe to run more than once: intentions use ON CONFLICT DO NOTHING and the counters only ever move up.
 -- Money is in pence; whole-life value = annual value x term in years.
+-- Each authority has a full 2026/27 plan (every tranche); the contracts they replace are in demo_contracts.sql.
 
 -- Stockport (SKP)
 INSERT INTO commissioning_intentions (
@@ -57,7 +58,37 @@ INSERT INTO commissioning_intentions (
      'A holistic community mental health offer that meets both clinical and social needs and supports people to lead independent lives, co-commissioned with NHS partners.',
      '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2027/28', 160000000, 800000000, '{SKP-C-2021-0052}',
      '2027-05-04', '2027-11-01', 'should', 4, 4, true, true,
-     '{health_and_wellbeing,vcse_spend}', 'Commissioning Manager, Mental Health', 'submitted', 'demo-seed')
+     '{health_and_wellbeing,vcse_spend}', 'Commissioning Manager, Mental Health', 'submitted', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000033', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0005',
+     'Reablement and discharge to assess home support',
+     'Short-term reablement at home and discharge to assess support so people leave hospital promptly and regain independence, replacing the separate reablement and hospital discharge contracts with one outcome-based service.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', 420000000, 2100000000, '{SKP-C-2021-0088,SKP-C-2022-0016}',
+     '2026-07-06', '2027-03-01', 'must', 1, 1, true, false,
+     '{local_employment,health_and_wellbeing}', 'Commissioning Manager, Older People', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000034', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0006',
+     'Carers'' support, information and assessment service',
+     'A single carers'' support service offering information and advice, carers'' assessments on the council''s behalf and access to breaks, co-designed with carers.',
+     '0193a000-0000-7000-8000-000000000108', 'Carers', '2026/27', 48000000, 192000000, '{SKP-C-2021-0015}',
+     '2026-12-07', '2027-03-29', 'should', 2, 2, true, false,
+     '{vcse_spend,health_and_wellbeing}', 'Commissioning Officer, Carers and Prevention', 'submitted', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000035', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0007',
+     'Mental health supported accommodation: recovery pathway',
+     'Supported accommodation with a recovery focus for adults with enduring mental illness, with move-on into general needs housing. Deferred by the Integrated Commissioning Board until the joint accommodation needs assessment with the NHS reports.',
+     '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2026/27', 72000000, 360000000, '{SKP-C-2020-0063}',
+     '2026-10-05', '2027-03-01', 'could', 3, 3, true, true,
+     '{health_and_wellbeing,vcse_spend}', 'Commissioning Officer, Mental Health', 'deferred', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000036', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0008',
+     'Integrated neighbourhood commissioning for older people with NHS partners',
+     'Longer-term transformation: pooled commissioning of community support for older people with the NHS across Stockport''s neighbourhoods, with provision only for those with the most complex needs and constant assessment through technology to support care at home. To be scoped.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', NULL, NULL, '{}',
+     NULL, NULL, 'could', 4, 4, false, true,
+     '{health_and_wellbeing}', 'Head of Commissioning, Adult Social Care', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000037', '0193a000-0000-7000-8000-000000000001', 'SKP-CI-2026-0009',
+     'Residential and nursing care fee review 2026/27',
+     'Annual fee review for older people''s residential and nursing placements, informed by the cost of care exercise and STAR benchmarking of weekly fees. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2026/27', 1950000000, 1950000000, '{}',
+     '2025-10-06', '2026-04-06', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'closed', 'demo-seed')
 ON CONFLICT DO NOTHING;
 
 -- Tameside (TAM)
@@ -114,7 +145,37 @@ INSERT INTO commissioning_intentions (
      'Step-down supported accommodation for people leaving mental health inpatient care. Deferred by the Integrated Commissioning Board to the next annual round pending the NHS community mental health review.',
      '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2027/28', 95000000, 475000000, '{TAM-C-2022-0071}',
      '2027-04-05', '2027-10-04', 'could', 3, 3, true, false,
-     '{health_and_wellbeing,local_employment}', 'Commissioning Officer, Mental Health', 'deferred', 'demo-seed')
+     '{health_and_wellbeing,local_employment}', 'Commissioning Officer, Mental Health', 'deferred', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000038', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0005',
+     'Home care framework: outcome-based neighbourhood patches',
+     'Re-let home care as outcome-based neighbourhood patches aligned with the neighbourhood teams, replacing the current east and west home care contracts, with Trusted Assessor status for providers.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', 1280000000, 6400000000, '{TAM-C-2019-0045,TAM-C-2019-0046}',
+     '2026-10-05', '2027-03-29', 'must', 1, 1, true, true,
+     '{local_employment,apprenticeships,carbon_reduction}', 'Commissioning Manager, Older People', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000039', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0006',
+     'Discharge to assess residential and nursing beds',
+     'Block-purchased residential and nursing beds for discharge to assess, sized on winter demand modelling, replacing the interim block arrangement.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2026/27', 260000000, 780000000, '{TAM-C-2022-0030}',
+     '2026-06-01', '2027-01-04', 'should', 2, 2, false, true,
+     '{local_employment,health_and_wellbeing}', 'Commissioning Manager, Older People', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000040', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0007',
+     'Technology enabled care: predictive analytics pilot',
+     'Longer-term transformation: use data from telecare and home sensors to predict falls and deterioration, so support is offered before a crisis. Early scoping with the integrated care board.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2026/27', 25000000, 50000000, '{}',
+     NULL, NULL, 'could', 4, 4, true, true,
+     '{carbon_reduction,health_and_wellbeing}', 'Technology Enabled Care Lead', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000041', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0008',
+     'Residential and nursing care fee review 2026/27',
+     'Annual fee review for residential and nursing placements, informed by the cost of care exercise and STAR benchmarking of weekly fees. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2026/27', 1690000000, 1690000000, '{}',
+     '2025-10-06', '2026-04-06', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000042', '0193a000-0000-7000-8000-000000000002', 'TAM-CI-2026-0009',
+     'Day opportunities: community hubs for older people',
+     'Move older people''s day care from building-based centres to community hubs run with the third sector, keeping building-based provision for people with the most complex needs.',
+     '0193a000-0000-7000-8000-000000000104', 'Older People', '2026/27', 54000000, 216000000, '{TAM-C-2019-0077}',
+     '2026-12-07', '2027-03-29', 'could', 3, 3, true, true,
+     '{vcse_spend,local_employment}', 'Commissioning Manager, Older People', 'submitted', 'demo-seed')
 ON CONFLICT DO NOTHING;
 
 -- Trafford (TRF)
@@ -165,7 +226,43 @@ INSERT INTO commissioning_intentions (
      'Annual fee review for residential and nursing placements, drawing on STAR benchmarks of weekly fees across the four authorities. Business as usual.',
      '0193a000-0000-7000-8000-000000000102', 'Older People', '2027/28', 1780000000, 1780000000, '{}',
      '2026-10-05', '2027-04-05', 'must', 5, NULL, false, true,
-     '{}', 'Contracts Manager, Adult Social Care', 'submitted', 'demo-seed')
+     '{}', 'Contracts Manager, Adult Social Care', 'submitted', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000043', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0004',
+     'Home care: Trusted Assessor and reablement zones',
+     'Re-procure home care in four zones with reablement built in and providers holding Trusted Assessor status, so packages can be reviewed and adjusted without waiting for a social worker.',
+     '0193a000-0000-7000-8000-000000000101', 'Older People', '2026/27', 1160000000, 5800000000, '{TRF-C-2019-0033,TRF-C-2019-0034}',
+     '2026-04-06', '2027-02-01', 'must', 1, 1, true, true,
+     '{local_employment,apprenticeships,carbon_reduction}', 'Commissioning Manager, Older People', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000044', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0005',
+     'Extra care housing: care and support re-let',
+     'Re-let the on-site care and support at Trafford''s extra care housing schemes, with a core night service and flexible day support.',
+     '0193a000-0000-7000-8000-000000000103', 'Older People', '2026/27', 190000000, 950000000, '{TRF-C-2020-0052}',
+     '2026-12-07', '2027-03-29', 'must', 1, 2, true, false,
+     '{local_employment}', 'Commissioning Officer, Older People', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000045', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0006',
+     'Floating support for people at risk of homelessness',
+     'Housing-related floating support for people at risk of losing their tenancy, linked with the complex lives work and the council''s homelessness prevention duty.',
+     '0193a000-0000-7000-8000-000000000107', 'Working Age Adults', '2026/27', 86000000, 344000000, '{TRF-C-2021-0060}',
+     '2026-12-01', '2027-03-29', 'could', 3, 3, true, false,
+     '{vcse_spend,health_and_wellbeing}', 'Commissioning Officer, Complex Lives', 'submitted', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000046', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0007',
+     'Dementia and day services: strategic way forward',
+     'Longer-term work: a strategic way forward for dementia support and day services across Trafford, with modelled supply and demand. To be scoped.',
+     '0193a000-0000-7000-8000-000000000104', 'Older People', '2026/27', NULL, NULL, '{}',
+     NULL, NULL, 'could', 4, 4, true, true,
+     '{vcse_spend}', 'Commissioning Manager, Older People', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000047', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0008',
+     'Residential and nursing care fee review 2026/27',
+     'Annual fee review for residential and nursing placements, drawing on STAR benchmarks of weekly fees across the four authorities. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2026/27', 1720000000, 1720000000, '{}',
+     '2025-10-06', '2026-04-06', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000048', '0193a000-0000-7000-8000-000000000003', 'TRF-CI-2026-0009',
+     'Telecare monitoring and mobile response re-let',
+     'Re-let telecare alarm monitoring with a mobile responder service, on digital equipment following the switchover.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2026/27', 68000000, 272000000, '{TRF-C-2021-0022}',
+     '2026-04-06', '2026-10-05', 'should', 2, 3, false, true,
+     '{carbon_reduction,local_employment}', 'Technology Enabled Care Lead', 'awarded', 'demo-seed')
 ON CONFLICT DO NOTHING;
 
 -- Rochdale (RCH)
@@ -228,23 +325,59 @@ INSERT INTO commissioning_intentions (
      'Community mental health support that takes account of both clinical and social needs and helps people lead independent lives.',
      '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2027/28', 175000000, 875000000, '{RCH-C-2021-0049}',
      '2027-05-04', '2027-11-01', 'should', 2, 2, true, true,
-     '{health_and_wellbeing,vcse_spend,local_employment}', 'Commissioning Manager, Mental Health', 'submitted', 'demo-seed')
+     '{health_and_wellbeing,vcse_spend,local_employment}', 'Commissioning Manager, Mental Health', 'submitted', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000049', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0004',
+     'Carers'' breaks: flexible replacement care',
+     'Flexible replacement care at home and in the community so carers can take planned and emergency breaks, chosen by the Integrated Commissioning Board in place of block-booked respite beds.',
+     '0193a000-0000-7000-8000-000000000108', 'Carers', '2026/27', 42000000, 168000000, '{RCH-C-2021-0066,RCH-C-2021-0067}',
+     '2026-11-02', '2027-03-01', 'should', 2, 2, true, false,
+     '{vcse_spend,health_and_wellbeing}', 'Commissioning Officer, Carers and Prevention', 'approved', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000050', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0005',
+     'Assistive technology: digital alarms and responder service',
+     'Replace analogue community alarms with digital units and re-let the responder service ahead of the national telephone switchover.',
+     '0193a000-0000-7000-8000-000000000105', 'All Adults', '2026/27', 94000000, 470000000, '{RCH-C-2020-0025}',
+     '2026-06-01', '2027-02-01', 'should', 2, 2, false, true,
+     '{carbon_reduction,local_supply_chain}', 'Technology Enabled Care Lead', 'in_procurement', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000051', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0006',
+     'Older people with complex needs: residential model',
+     'Longer-term transformation: residential and nursing provision only for those with the most complex needs, with more people supported at home through technology and constant assessment. To be scoped with the NHS.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2026/27', NULL, NULL, '{}',
+     NULL, NULL, 'could', 4, 4, false, true,
+     '{health_and_wellbeing}', 'Head of Commissioning, Adult Care', 'draft', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000052', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0007',
+     'Residential and nursing care fee review 2026/27',
+     'Annual fee review for care homes with the quality premium linked to inspection ratings. Business as usual.',
+     '0193a000-0000-7000-8000-000000000102', 'Older People', '2026/27', 1890000000, 1890000000, '{}',
+     '2025-10-06', '2026-04-06', 'must', 5, NULL, false, true,
+     '{}', 'Contracts Manager, Adult Social Care', 'closed', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000053', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0008',
+     'Mental health recovery college and peer support',
+     'A recovery college and peer support offer run with people with lived experience of mental ill health. Deferred by the Integrated Commissioning Board pending NHS match funding.',
+     '0193a000-0000-7000-8000-000000000106', 'Mental Health', '2026/27', 38000000, 114000000, '{RCH-C-2021-0048}',
+     '2026-09-07', '2027-01-04', 'could', 3, 3, true, true,
+     '{health_and_wellbeing,vcse_spend}', 'Commissioning Officer, Mental Health', 'deferred', 'demo-seed'),
+    ('0193b000-0000-7000-8000-000000000054', '0193a000-0000-7000-8000-000000000004', 'RCH-CI-2026-0009',
+     'Housing First for people with complex lives',
+     'Extend Housing First for people with the most complex lives, replacing the pilot contract with a longer-term service and an alternative contracting model.',
+     '0193a000-0000-7000-8000-000000000107', 'Working Age Adults', '2026/27', 110000000, 550000000, '{RCH-C-2022-0012}',
+     '2026-12-07', '2027-03-29', 'must', 1, 1, true, false,
+     '{vcse_spend,health_and_wellbeing,local_employment}', 'Commissioning Manager, Complex Lives', 'submitted', 'demo-seed')
 ON CONFLICT DO NOTHING;
 
 -- Reference counters: the highest CI number used above per authority and financial-year start year,
 -- so the next intention the API creates continues the sequence. Never moves a counter backwards.
 INSERT INTO reference_counters (authority_id, kind, year, last_number) VALUES
     ('0193a000-0000-7000-8000-000000000001', 'CI', 2025, 2),  -- SKP
-    ('0193a000-0000-7000-8000-000000000001', 'CI', 2026, 4),  -- SKP
+    ('0193a000-0000-7000-8000-000000000001', 'CI', 2026, 9),  -- SKP
     ('0193a000-0000-7000-8000-000000000001', 'CI', 2027, 2),  -- SKP
     ('0193a000-0000-7000-8000-000000000002', 'CI', 2025, 2),  -- TAM
-    ('0193a000-0000-7000-8000-000000000002', 'CI', 2026, 4),  -- TAM
+    ('0193a000-0000-7000-8000-000000000002', 'CI', 2026, 9),  -- TAM
     ('0193a000-0000-7000-8000-000000000002', 'CI', 2027, 2),  -- TAM
     ('0193a000-0000-7000-8000-000000000003', 'CI', 2025, 2),  -- TRF
-    ('0193a000-0000-7000-8000-000000000003', 'CI', 2026, 3),  -- TRF
+    ('0193a000-0000-7000-8000-000000000003', 'CI', 2026, 9),  -- TRF
     ('0193a000-0000-7000-8000-000000000003', 'CI', 2027, 2),  -- TRF
     ('0193a000-0000-7000-8000-000000000004', 'CI', 2025, 2),  -- RCH
-    ('0193a000-0000-7000-8000-000000000004', 'CI', 2026, 3),  -- RCH
+    ('0193a000-0000-7000-8000-000000000004', 'CI', 2026, 9),  -- RCH
     ('0193a000-0000-7000-8000-000000000004', 'CI', 2027, 4)  -- RCH
 ON CONFLICT (authority_id, kind, year) DO UPDATE
     SET last_number = GREATEST(reference_counters.last_number, EXCLUDED.last_number);

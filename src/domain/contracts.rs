@@ -278,10 +278,10 @@ pub fn add_months(date: NaiveDate, months: u32) -> NaiveDate {
 
 /// Whole calendar months from `from` to `to` (rounded down): the largest `n` with
 /// `add_months(from, n) <= to`, so a contract ending exactly `n` months after `from` has `n` left.
-/// Negative when `to` is before `from`.
+/// 0 when `to` is before `from`.
 pub fn whole_months_between(from: NaiveDate, to: NaiveDate) -> i32 {
     if to < from {
-        return -whole_months_between(to, from);
+        return 0;
     }
     let n = (to.year() - from.year()) * 12 + to.month() as i32 - from.month() as i32;
     if add_months(from, n as u32) > to {
@@ -417,7 +417,7 @@ mod tests {
         assert_eq!(whole_months_between(d("2026-11-23"), d("2026-11-23")), 0);
         assert_eq!(whole_months_between(d("2026-01-31"), d("2026-02-28")), 1);
         assert_eq!(whole_months_between(d("2026-01-31"), d("2026-02-27")), 0);
-        assert_eq!(whole_months_between(d("2026-11-23"), d("2026-11-22")), -1);
+        assert_eq!(whole_months_between(d("2026-11-23"), d("2026-11-22")), 0);
         assert_eq!(add_months(d("2026-08-31"), 18), d("2028-02-29"));
     }
 

@@ -20,7 +20,7 @@ use crate::domain::values::{
     AuthorityCode, CategoryCode, Date, FinancialYear, Pence, plausible_year,
 };
 use crate::error::ApiError;
-use crate::extract::{IdempotencyKey, IfMatch, Json, Query};
+use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::intentions::{
     IntentionChanges, IntentionFilter, IntentionRow, IntentionWithCodes, StatusChange,
@@ -259,12 +259,20 @@ pub struct NewIntention {
 #[schema(example = json!({"estimated_annual_value_pence": 1_300_000_000_i64, "planned_procurement_start": "2026-07-01", "lead_officer": null}))]
 pub struct IntentionPatch {
     #[schema(min_length = 1, max_length = 300)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub category: Option<CategoryCode>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub service_area: Option<Option<String>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub financial_year: Option<FinancialYear>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Pence>)]
@@ -272,6 +280,8 @@ pub struct IntentionPatch {
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Pence>)]
     pub estimated_whole_life_value_pence: Option<Option<Pence>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub replaces_contracts: Option<Vec<String>>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Date>)]
@@ -279,13 +289,23 @@ pub struct IntentionPatch {
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Date>)]
     pub planned_contract_start: Option<Option<Date>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub tranche: Option<Tranche>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<ImprovementCategory>)]
     pub improvement_category: Option<Option<ImprovementCategory>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub sme_local_opportunity: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub collaboration_potential: Option<bool>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub social_value_priorities: Option<Vec<String>>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<String>)]

@@ -19,7 +19,7 @@ use crate::domain::risks::{
 };
 use crate::domain::values::AuthorityCode;
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IdempotencyKey, IfMatch, Json, Query};
+use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::intentions::next_reference;
 use crate::models::reference::AuthorityRow;
@@ -169,13 +169,27 @@ pub struct NewRisk {
 #[schema(example = json!({"likelihood": 2, "status": "mitigating", "contract_id": null}))]
 pub struct RiskPatch {
     #[schema(min_length = 1, max_length = 300)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub title: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub likelihood: Option<Likelihood>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub impact: Option<Impact>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub mitigation: Option<String>,
     #[schema(min_length = 1, max_length = 200)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub owner: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub status: Option<RiskStatus>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
