@@ -381,3 +381,18 @@ INSERT INTO reference_counters (authority_id, kind, year, last_number) VALUES
     ('0193a000-0000-7000-8000-000000000004', 'CI', 2027, 4)  -- RCH
 ON CONFLICT (authority_id, kind, year) DO UPDATE
     SET last_number = GREATEST(reference_counters.last_number, EXCLUDED.last_number);
+
+-- Board decisions on the demo intentions the Integrated Commissioning Board has decided (dates and
+-- minute references are illustrative). Only fills decisions not recorded yet, so it is idempotent.
+UPDATE commissioning_intentions
+   SET decision = CASE WHEN status IN ('approved', 'in_procurement', 'awarded', 'closed') THEN 'approved' ELSE status END,
+       decision_date = LEAST(make_date(split_part(financial_year, '/', 1)::int, 2, 18), DATE '2026-11-18'),
+       minute_reference = 'ICB/' || split_part(financial_year, '/', 1) || '/' || split_part(reference, '-', 4),
+       decision_note = CASE status
+           WHEN 'rejected' THEN 'Not supported: does not meet the category strategy.'
+           WHEN 'deferred' THEN 'Deferred to the next annual review pending market engagement.'
+           ELSE 'Approved as set out in the commissioning plan.' END,
+       decided_by = 'icb-chair@demo'
+ WHERE created_by = 'demo-seed'
+   AND decision IS NULL
+   AND status IN ('approved', 'rejected', 'deferred', 'in_procurement', 'awarded', 'closed');
