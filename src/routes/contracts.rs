@@ -27,7 +27,7 @@ use crate::domain::contracts::{
 use crate::domain::intentions::IntentionStatus;
 use crate::domain::values::{AuthorityCode, CategoryCode, CpvCode, Date, Pence, plausible_year};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IdempotencyKey, IfMatch, Json, Query};
+use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::contracts::{
     ContractChanges, ContractFilter, ContractRow, ContractWithCodes, Coverage, ExpiryQuery,
@@ -209,21 +209,27 @@ pub struct NewContract {
 }
 
 /// A partial update (JSON merge patch): fields left out stay as they are; `null` clears an
-/// optional field. `extension_end_dates` is replaced as a whole (send `[]` once the last option
+/// optional field and is refused (422) for a field that cannot be empty. `extension_end_dates` is replaced as a whole (send `[]` once the last option
 /// is used or lapses).
 #[derive(Debug, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"end_date": "2028-09-30", "extension_end_dates": ["2029-09-30"], "companies_house_number": null}))]
 pub struct ContractPatch {
     /// Intentions name the contracts they replace by reference: changing it unlinks them.
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub reference: Option<ContractReference>,
-    #[schema(min_length = 1, max_length = 300)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(min_length = 1, max_length = 300, nullable = false)]
     pub title: Option<String>,
-    #[schema(min_length = 1, max_length = 300)]
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(min_length = 1, max_length = 300, nullable = false)]
     pub supplier_name: Option<String>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<CompaniesHouseNumber>)]
     pub companies_house_number: Option<Option<CompaniesHouseNumber>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub category: Option<CategoryCode>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<CpvCode>)]
@@ -234,9 +240,17 @@ pub struct ContractPatch {
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Pence>)]
     pub total_value_pence: Option<Option<Pence>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub start_date: Option<Date>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub end_date: Option<Date>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub extension_end_dates: Option<Vec<Date>>,
+    #[serde(default, deserialize_with = "not_null")]
+    #[schema(nullable = false)]
     pub status: Option<ContractStatus>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
@@ -956,12 +970,10 @@ fn import_rows(
         .collect();
     let mut first_row: HashMap<&str, u64> = HashMap::new();
     let mut unique: Vec<&str> = Vec::new();
-    let mut bad_rows: HashSet<u64> = HashSet::new();
     for r in &rows {
         if let Some(reference) = &r.reference {
             match first_row.get(reference.as_str()) {
                 Some(first) => {
-                    bad_rows.insert(r.row);
                     problems.push(RowProblem {
                         row: r.row,
                         column: "reference",
@@ -979,7 +991,6 @@ fn import_rows(
         if let Some(code) = &r.category
             && !categories.contains_key(code.as_str())
         {
-            bad_rows.insert(r.row);
             problems.push(RowProblem {
                 row: r.row,
                 column: "category",
@@ -994,7 +1005,6 @@ fn import_rows(
         if let Some(reference) = &r.reference
             && existing.contains(reference.as_str())
         {
-            bad_rows.insert(r.row);
             problems.push(RowProblem {
                 row: r.row,
                 column: "reference",

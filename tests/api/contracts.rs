@@ -477,6 +477,10 @@ async fn a_patch_is_checked_against_the_stored_values_it_leaves_alone() {
         (json!({"total_value_pence": 1}), "total_value_pence"),
         (json!({"category": "nothing-like-it"}), "category"),
         (json!({"supplier_name": ""}), "supplier_name"),
+        (json!({"title": null}), "title"),
+        (json!({"end_date": null}), "end_date"),
+        (json!({"extension_end_dates": null}), "extension_end_dates"),
+        (json!({"status": null}), "status"),
     ] {
         assert_eq!(
             app.patch(&path, &t, &patch).await.invalid_fields(),

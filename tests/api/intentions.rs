@@ -375,9 +375,19 @@ async fn the_demo_plan_covers_every_tranche_and_status_and_loads_once() {
 async fn a_patch_may_not_null_a_field_that_cannot_be_empty() {
     let app = TestApp::spawn().await;
     let created = create(&app, "RCH", &new_intention()).await;
-    let path = format!("/v1/commissioning-intentions/{}", created["id"].as_str().unwrap());
+    let path = format!(
+        "/v1/commissioning-intentions/{}",
+        created["id"].as_str().unwrap()
+    );
     let t = token("RCH", &[Role::Commissioner]);
-    for field in ["title", "category", "financial_year", "priority", "tranche", "replaces_contracts"] {
+    for field in [
+        "title",
+        "category",
+        "financial_year",
+        "priority",
+        "tranche",
+        "replaces_contracts",
+    ] {
         let reply = app.patch(&path, &t, &json!({ field: null })).await;
         assert_eq!(reply.invalid_fields(), [field]);
     }
