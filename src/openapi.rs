@@ -283,9 +283,10 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
         .description(Some("The request's id (the caller's X-Request-Id, or a new one); it is in the logs and the audit trail."))
         .build();
     for (path, item) in api.paths.paths.iter_mut() {
-        let ops: [(HttpMethod, &mut Option<Operation>); 4] = [
+        let ops: [(HttpMethod, &mut Option<Operation>); 5] = [
             (HttpMethod::Get, &mut item.get),
             (HttpMethod::Post, &mut item.post),
+            (HttpMethod::Put, &mut item.put),
             (HttpMethod::Patch, &mut item.patch),
             (HttpMethod::Delete, &mut item.delete),
         ];

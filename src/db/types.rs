@@ -5,9 +5,11 @@ use diesel::pg::{Pg, PgValue};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Date as SqlDate, Int2, Int8, Text};
 
+use crate::domain::contracts::{ContractStatus, LeadTimeMonths};
 use crate::domain::intentions::{
     Decision, ImprovementCategory, IntentionStatus, Priority, Tranche,
 };
+use crate::domain::risks::{Impact, Likelihood, RiskStatus, Score};
 use crate::domain::values::{Date, FinancialYear, Pence};
 
 /// Text columns holding an enum's snake_case name (CHECK constraints list the names).
@@ -28,7 +30,13 @@ macro_rules! text_column {
     )+};
 }
 
-text_column!(Priority, IntentionStatus, Decision);
+text_column!(
+    Priority,
+    IntentionStatus,
+    Decision,
+    ContractStatus,
+    RiskStatus
+);
 
 /// Newtypes over a number or date, checked again on the way out of the database.
 macro_rules! number_column {
@@ -53,6 +61,10 @@ number_column! {
     Pence => Int8, i64;
     Tranche => Int2, i16;
     ImprovementCategory => Int2, i16;
+    Likelihood => Int2, i16;
+    Impact => Int2, i16;
+    Score => Int2, i16;
+    LeadTimeMonths => Int2, i16;
 }
 
 impl ToSql<Text, Pg> for FinancialYear {

@@ -5,14 +5,9 @@
 use std::fmt;
 
 use chrono::{Datelike, Months, NaiveDate};
-use diesel::deserialize::{self, FromSql};
-use diesel::pg::{Pg, PgValue};
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::Text;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa::openapi::RefOr;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 
 use crate::auth::Role;
 use crate::domain::values::{Date, Pence};
@@ -69,33 +64,6 @@ impl ContractStatus {
     }
 }
 
-// Stored as its snake_case name (the table's CHECK constraint lists them), as db::types does for
-// the intention enums.
-impl ToSql<Text, Pg> for ContractStatus {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        let text: &'static str = self.into();
-        <str as ToSql<Text, Pg>>::to_sql(text, &mut out.reborrow())
-    }
-}
-
-impl FromSql<Text, Pg> for ContractStatus {
-    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-        text.parse()
-            .map_err(|_| format!("unexpected ContractStatus {text:?}").into())
-    }
-}
-
-/// OpenAPI schema of a constrained string.
-fn string_schema(pattern: &str, description: &str, example: &str) -> RefOr<Schema> {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .pattern(Some(pattern))
-        .description(Some(description))
-        .examples([serde_json::json!(example)])
-        .into()
-}
-
 /// A contract's reference, unique within its authority, e.g. `RCH-C-2019-0031`: 1 to 64
 /// characters, no control characters, surrounding spaces dropped. Councils bring their own
 /// numbering, so any other shape is accepted; intentions name the contracts they replace by it.
@@ -135,63 +103,27 @@ impl fmt::Display for ContractReference {
     }
 }
 
-impl utoipa::PartialSchema for ContractReference {
-    fn schema() -> RefOr<Schema> {
-        string_schema(
-            r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,62}[^\s\x00-\x1f\x7f-\x9f])?$",
-            "The contract's reference, unique within its authority: 1 to 64 characters.",
-            "RCH-C-2019-0031",
-        )
-    }
-}
-impl ToSchema for ContractReference {}
+crate::domain::values::string_schema!(
+    ContractReference,
+    r"^[^\s\x00-\x1f\x7f-\x9f]([^\x00-\x1f\x7f-\x9f]{0,62}[^\s\x00-\x1f\x7f-\x9f])?$",
+    "RCH-C-2019-0031",
+    "The contract's reference, unique within its authority: 1 to 64 characters."
+);
 
-/// A Companies House company number: eight digits, or two capital letters and six digits
-/// (`SC123456` in Scotland, `OC…` for LLPs).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct CompaniesHouseNumber(String);
-
-impl CompaniesHouseNumber {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for CompaniesHouseNumber {
-    type Error = String;
-    fn try_from(s: String) -> Result<Self, String> {
+crate::domain::values::checked_string!(
+    /// A Companies House company number: eight digits, or two capital letters and six digits
+    /// (`SC123456` in Scotland, `OC…` for LLPs).
+    CompaniesHouseNumber,
+    |s| {
         let b = s.as_bytes();
-        let ok = b.len() == 8
+        b.len() == 8
             && (b.iter().all(u8::is_ascii_digit)
-                || (b[..2].iter().all(u8::is_ascii_uppercase)
-                    && b[2..].iter().all(u8::is_ascii_digit)));
-        if ok {
-            Ok(Self(s))
-        } else {
-            Err(format!(
-                "expected a Companies House number of 8 digits or 2 capital letters and 6 digits (e.g. 01234567, SC123456), not {s:?}"
-            ))
-        }
-    }
-}
-
-impl From<CompaniesHouseNumber> for String {
-    fn from(c: CompaniesHouseNumber) -> String {
-        c.0
-    }
-}
-
-impl utoipa::PartialSchema for CompaniesHouseNumber {
-    fn schema() -> RefOr<Schema> {
-        string_schema(
-            "^([0-9]{8}|[A-Z]{2}[0-9]{6})$",
-            "A Companies House company number: 8 digits, or 2 capital letters and 6 digits.",
-            "04567812",
-        )
-    }
-}
-impl ToSchema for CompaniesHouseNumber {}
+                || (b[..2].iter().all(u8::is_ascii_uppercase) && b[2..].iter().all(u8::is_ascii_digit)))
+    },
+    "a Companies House number of 8 digits or 2 capital letters and 6 digits (e.g. 01234567, SC123456)",
+    "^([0-9]{8}|[A-Z]{2}[0-9]{6})$",
+    "04567812"
+);
 
 /// A free-text field of 1 to `max` characters once surrounding spaces are dropped.
 pub fn bounded_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
@@ -291,48 +223,14 @@ pub fn whole_months_between(from: NaiveDate, to: NaiveDate) -> i32 {
     }
 }
 
-/// How many months ahead of a contract's end its re-procurement must start: 1 to 60.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "i16", into = "i16")]
-pub struct LeadTimeMonths(i16);
-
-impl LeadTimeMonths {
-    pub fn get(self) -> i16 {
-        self.0
-    }
-}
-
-impl TryFrom<i16> for LeadTimeMonths {
-    type Error = String;
-    fn try_from(v: i16) -> Result<Self, String> {
-        if (1..=60).contains(&v) {
-            Ok(Self(v))
-        } else {
-            Err(format!("a lead time must be 1 to 60 months, not {v}"))
-        }
-    }
-}
-
-impl From<LeadTimeMonths> for i16 {
-    fn from(m: LeadTimeMonths) -> i16 {
-        m.0
-    }
-}
-
-impl utoipa::PartialSchema for LeadTimeMonths {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::Integer)
-            .minimum(Some(1))
-            .maximum(Some(60))
-            .description(Some(
-                "Months before a contract's end that its re-procurement must start.",
-            ))
-            .examples([serde_json::json!(9)])
-            .into()
-    }
-}
-impl ToSchema for LeadTimeMonths {}
+crate::domain::values::bounded_number!(
+    LeadTimeMonths,
+    1,
+    60,
+    "a lead time in months",
+    "Months before a contract's end that its re-procurement must start: 1 to 60.",
+    9
+);
 
 /// One value band: from `min_total_value_pence` up to the next band's minimum.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

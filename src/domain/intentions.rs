@@ -345,77 +345,22 @@ pub fn lifecycle_table() -> String {
     out
 }
 
-/// A number constrained to a range, with its own OpenAPI schema.
-macro_rules! bounded_number {
-    ($name:ident, $min:expr, $max:expr, $label:expr, $description:expr) => {
-        #[doc = $description]
-        #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            PartialOrd,
-            Ord,
-            Hash,
-            Serialize,
-            Deserialize,
-            diesel::AsExpression,
-            diesel::FromSqlRow,
-        )]
-        #[diesel(sql_type = diesel::sql_types::Int2)]
-        #[serde(try_from = "i16", into = "i16")]
-        pub struct $name(i16);
-
-        impl TryFrom<i16> for $name {
-            type Error = String;
-            fn try_from(v: i16) -> Result<Self, String> {
-                if ($min..=$max).contains(&v) {
-                    Ok(Self(v))
-                } else {
-                    Err(format!(
-                        "{} must be from {} to {}, not {v}",
-                        $label, $min, $max
-                    ))
-                }
-            }
-        }
-
-        impl From<$name> for i16 {
-            fn from(v: $name) -> i16 {
-                v.0
-            }
-        }
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::Integer)
-                    .minimum(Some($min))
-                    .maximum(Some($max))
-                    .description(Some($description))
-                    .examples([serde_json::json!($min)])
-                    .into()
-            }
-        }
-        impl utoipa::ToSchema for $name {}
-    };
-}
-
-bounded_number!(
+crate::domain::values::bounded_number!(
     Tranche,
     1,
     5,
     "tranche",
-    "Tranche of activity: 1 must do, 2 should do, 3 could do, 4 longer-term transformation, 5 business as usual."
+    "Tranche of activity: 1 must do, 2 should do, 3 could do, 4 longer-term transformation, 5 business as usual.",
+    1
 );
 
-bounded_number!(
+crate::domain::values::bounded_number!(
     ImprovementCategory,
     1,
     4,
     "improvement category",
-    "Improvement category: 1 mission critical, 2 significant business commitment, 3 enabler, 4 longer-term work."
+    "Improvement category: 1 mission critical, 2 significant business commitment, 3 enabler, 4 longer-term work.",
+    1
 );
 
 /// Roles that may create and change their own authority's intentions.

@@ -1,10 +1,6 @@
 //! The risk register: the 1 to 5 likelihood and impact scales, the score they make, a risk's
 //! status, and who may keep the register.
 
-use diesel::deserialize::{self, FromSql};
-use diesel::pg::{Pg, PgValue};
-use diesel::serialize::{self, Output, ToSql};
-use diesel::sql_types::{Int2, Text};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -13,83 +9,9 @@ use crate::auth::Role;
 /// Roles that may create and change their own authority's risks.
 pub const WRITERS: &[Role] = &[Role::Commissioner, Role::Procurement, Role::Admin];
 
-/// A whole number on a fixed scale, with its OpenAPI schema and its `smallint` column.
-macro_rules! scale {
-    ($name:ident, $min:expr, $max:expr, $label:expr, $description:expr, $example:expr) => {
-        #[doc = $description]
-        #[derive(
-            Debug,
-            Clone,
-            Copy,
-            PartialEq,
-            Eq,
-            PartialOrd,
-            Ord,
-            Hash,
-            Serialize,
-            Deserialize,
-            diesel::AsExpression,
-            diesel::FromSqlRow,
-        )]
-        #[diesel(sql_type = Int2)]
-        #[serde(try_from = "i16", into = "i16")]
-        pub struct $name(i16);
+use crate::domain::values::bounded_number;
 
-        impl $name {
-            pub fn get(self) -> i16 {
-                self.0
-            }
-        }
-
-        impl TryFrom<i16> for $name {
-            type Error = String;
-            fn try_from(v: i16) -> Result<Self, String> {
-                if ($min..=$max).contains(&v) {
-                    Ok(Self(v))
-                } else {
-                    Err(format!(
-                        "{} must be from {} to {}, not {v}",
-                        $label, $min, $max
-                    ))
-                }
-            }
-        }
-
-        impl From<$name> for i16 {
-            fn from(v: $name) -> i16 {
-                v.0
-            }
-        }
-
-        impl ToSql<Int2, Pg> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-                <i16 as ToSql<Int2, Pg>>::to_sql(&self.0, &mut out.reborrow())
-            }
-        }
-
-        impl FromSql<Int2, Pg> for $name {
-            fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-                let raw = <i16 as FromSql<Int2, Pg>>::from_sql(bytes)?;
-                Self::try_from(raw).map_err(Into::into)
-            }
-        }
-
-        impl utoipa::PartialSchema for $name {
-            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-                utoipa::openapi::schema::ObjectBuilder::new()
-                    .schema_type(utoipa::openapi::schema::Type::Integer)
-                    .minimum(Some($min))
-                    .maximum(Some($max))
-                    .description(Some($description))
-                    .examples([serde_json::json!($example)])
-                    .into()
-            }
-        }
-        impl utoipa::ToSchema for $name {}
-    };
-}
-
-scale!(
+bounded_number!(
     Likelihood,
     1,
     5,
@@ -98,7 +20,7 @@ scale!(
     4
 );
 
-scale!(
+bounded_number!(
     Impact,
     1,
     5,
@@ -107,7 +29,7 @@ scale!(
     3
 );
 
-scale!(
+bounded_number!(
     Score,
     1,
     25,
@@ -143,7 +65,7 @@ impl Score {
     diesel::AsExpression,
     diesel::FromSqlRow,
 )]
-#[diesel(sql_type = Text)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
 pub enum RiskStatus {
@@ -152,21 +74,6 @@ pub enum RiskStatus {
     Mitigating,
     Closed,
     Realised,
-}
-
-impl ToSql<Text, Pg> for RiskStatus {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Pg>) -> serialize::Result {
-        let text: &'static str = self.into();
-        <str as ToSql<Text, Pg>>::to_sql(text, &mut out.reborrow())
-    }
-}
-
-impl FromSql<Text, Pg> for RiskStatus {
-    fn from_sql(bytes: PgValue<'_>) -> deserialize::Result<Self> {
-        let text = <String as FromSql<Text, Pg>>::from_sql(bytes)?;
-        text.parse()
-            .map_err(|_| format!("unexpected RiskStatus {text:?}").into())
-    }
 }
 
 /// A risk's owner: the role or officer answerable for it, 1 to 200 characters once trimmed.

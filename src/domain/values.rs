@@ -12,9 +12,9 @@ use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 macro_rules! string_schema {
     ($ty:ty, $pattern:expr, $example:expr, $description:expr) => {
         impl utoipa::PartialSchema for $ty {
-            fn schema() -> RefOr<Schema> {
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
                     .pattern(Some($pattern))
                     .description(Some($description))
                     .examples([serde_json::json!($example)])
@@ -24,6 +24,72 @@ macro_rules! string_schema {
         impl utoipa::ToSchema for $ty {}
     };
 }
+pub(crate) use string_schema;
+
+/// A whole number on a fixed scale (a tranche, a likelihood, a lead time in months): refused
+/// outside `$min..=$max`, with its OpenAPI schema, stored as a `smallint` (see `db::types`).
+macro_rules! bounded_number {
+    ($name:ident, $min:expr, $max:expr, $label:expr, $description:expr, $example:expr) => {
+        #[doc = $description]
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            PartialOrd,
+            Ord,
+            Hash,
+            serde::Serialize,
+            serde::Deserialize,
+            diesel::AsExpression,
+            diesel::FromSqlRow,
+        )]
+        #[diesel(sql_type = diesel::sql_types::Int2)]
+        #[serde(try_from = "i16", into = "i16")]
+        pub struct $name(i16);
+
+        impl $name {
+            pub fn get(self) -> i16 {
+                self.0
+            }
+        }
+
+        impl TryFrom<i16> for $name {
+            type Error = String;
+            fn try_from(v: i16) -> Result<Self, String> {
+                if ($min..=$max).contains(&v) {
+                    Ok(Self(v))
+                } else {
+                    Err(format!(
+                        "{} must be from {} to {}, not {v}",
+                        $label, $min, $max
+                    ))
+                }
+            }
+        }
+
+        impl From<$name> for i16 {
+            fn from(v: $name) -> i16 {
+                v.0
+            }
+        }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::Integer)
+                    .minimum(Some($min))
+                    .maximum(Some($max))
+                    .description(Some($description))
+                    .examples([serde_json::json!($example)])
+                    .into()
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
+}
+pub(crate) use bounded_number;
 
 /// A UK public-sector financial year, 1 April to 31 March, written `2026/27`.
 #[derive(
@@ -404,7 +470,7 @@ impl utoipa::ToSchema for Date {}
 macro_rules! checked_string {
     ($(#[$doc:meta])* $name:ident, $valid:expr, $expected:expr, $pattern:expr, $example:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         #[serde(try_from = "String", into = "String")]
         pub struct $name(String);
 
@@ -428,9 +494,10 @@ macro_rules! checked_string {
             }
         }
 
-        string_schema!($name, $pattern, $example, $expected);
+        $crate::domain::values::string_schema!($name, $pattern, $example, $expected);
     };
 }
+pub(crate) use checked_string;
 
 checked_string!(
     /// ONS Government Statistical Service code of an area, e.g. `E08000005` for Rochdale.
