@@ -7,13 +7,12 @@ use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{
-    audit_events, authorities, categories, commissioning_intentions as ci, contracts,
+    authorities, categories, commissioning_intentions as ci, contracts,
     reprocurement_lead_times as lead_times,
 };
 use crate::domain::contracts::{ContractStatus, LeadTimeBand, LeadTimeMonths};
 use crate::domain::intentions::IntentionStatus;
 use crate::domain::values::{Date, Pence};
-use crate::models::audit::AuditEventRow;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contracts)]
@@ -121,6 +120,16 @@ fn effective_end_sql(with_extensions: bool) -> &'static str {
 }
 
 impl ContractRow {
+    /// The code of the authority that owns contract `id`, if it exists.
+    pub fn owner(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<String>> {
+        contracts::table
+            .inner_join(authorities::table)
+            .filter(contracts::id.eq(id))
+            .select(authorities::code)
+            .first(conn)
+            .optional()
+    }
+
     pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<ContractWithCodes> {
         contracts::table
             .inner_join(authorities::table)
@@ -334,38 +343,18 @@ impl Coverage {
     }
 }
 
-/// The owning authority of an intention, if it exists.
-pub fn intention_authority(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<Uuid>> {
-    ci::table
-        .find(id)
-        .select(ci::authority_id)
-        .first(conn)
-        .optional()
-}
-
-/// Write many audit events, a batch per statement (an import records one per contract).
-pub fn record_audit_events(conn: &mut PgConnection, events: &[AuditEventRow]) -> QueryResult<()> {
-    for batch in events.chunks(INSERT_BATCH) {
-        diesel::insert_into(audit_events::table)
-            .values(batch)
-            .execute(conn)?;
-    }
-    Ok(())
-}
-
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = lead_times)]
 pub struct LeadTimeRow {
     pub min_total_value_pence: Pence,
-    pub lead_time_months: i16,
+    pub lead_time_months: LeadTimeMonths,
 }
 
 impl From<LeadTimeRow> for LeadTimeBand {
     fn from(row: LeadTimeRow) -> Self {
         LeadTimeBand {
             min_total_value_pence: row.min_total_value_pence,
-            lead_time_months: LeadTimeMonths::try_from(row.lead_time_months)
-                .expect("reprocurement_lead_times.lead_time_months is checked"),
+            lead_time_months: row.lead_time_months,
         }
     }
 }
@@ -397,7 +386,7 @@ impl LeadTimeRow {
             .iter()
             .map(|b| LeadTimeRow {
                 min_total_value_pence: b.min_total_value_pence,
-                lead_time_months: b.lead_time_months.get(),
+                lead_time_months: b.lead_time_months,
             })
             .collect();
         diesel::insert_into(lead_times::table)

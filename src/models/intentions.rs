@@ -110,6 +110,16 @@ impl IntentionRow {
             .first(conn)
     }
 
+    /// The code of the authority that owns intention `id`, if it exists.
+    pub fn owner(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<String>> {
+        ci::table
+            .inner_join(authorities::table)
+            .filter(ci::id.eq(id))
+            .select(authorities::code)
+            .first(conn)
+            .optional()
+    }
+
     /// The intention, its row locked until the transaction ends so concurrent writes queue up.
     pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<IntentionWithCodes> {
         ci::table

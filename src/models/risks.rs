@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::{authorities, commissioning_intentions, contracts, risks};
+use crate::db::schema::{authorities, risks};
 use crate::domain::risks::{Impact, Likelihood, RiskStatus, Score};
 
 /// A risk as stored. `score` is left out: PostgreSQL generates it from likelihood and impact.
@@ -163,26 +163,6 @@ impl RiskRow {
             .returning(Self::as_returning())
             .get_result(conn)
     }
-}
-
-/// The authority that owns the commissioning intention `id`, if there is one.
-pub fn intention_owner(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<String>> {
-    commissioning_intentions::table
-        .inner_join(authorities::table)
-        .filter(commissioning_intentions::id.eq(id))
-        .select(authorities::code)
-        .first(conn)
-        .optional()
-}
-
-/// The authority that owns the contract `id`, if there is one.
-pub fn contract_owner(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<String>> {
-    contracts::table
-        .inner_join(authorities::table)
-        .filter(contracts::id.eq(id))
-        .select(authorities::code)
-        .first(conn)
-        .optional()
 }
 
 #[cfg(test)]

@@ -31,9 +31,10 @@ use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::contracts::{
     ContractChanges, ContractFilter, ContractRow, ContractWithCodes, Coverage, ExpiryQuery,
-    LeadTimeRow, intention_authority, record_audit_events,
+    LeadTimeRow,
 };
 use crate::models::idempotency::{self, Claim, StoredResponse};
+use crate::models::intentions::IntentionRow;
 use crate::models::reference::{AuthorityRow, CategoryRow};
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
@@ -310,14 +311,14 @@ fn owner_of(conn: &mut diesel::PgConnection, caller: &Caller) -> Result<Authorit
 fn check_intention(
     conn: &mut diesel::PgConnection,
     intention_id: Uuid,
-    owner_id: Uuid,
+    owner: &str,
 ) -> Result<(), ApiError> {
-    match intention_authority(conn, intention_id)? {
+    match IntentionRow::owner(conn, intention_id)? {
         None => Err(ApiError::invalid(
             "intention_id",
             format!("no commissioning intention has id {intention_id}"),
         )),
-        Some(authority) if authority != owner_id => Err(ApiError::invalid(
+        Some(authority) if authority != owner => Err(ApiError::invalid(
             "intention_id",
             "the intention belongs to another authority; a contract links only to its own authority's intentions",
         )),
@@ -384,7 +385,7 @@ async fn create(
                 ApiError::invalid_fields(vec![unknown_category("category", new.category.as_str())])
             })?;
             if let Some(id) = new.intention_id {
-                check_intention(conn, id, owner.id)?;
+                check_intention(conn, id, &owner.code)?;
             }
             if ContractRow::reference_taken(conn, owner.id, new.reference.as_str())? {
                 return Err(duplicate_reference(&owner.code, new.reference.as_str()));
@@ -557,7 +558,7 @@ async fn update(
         if let Some(Some(intention)) = patch.intention_id
             && Some(intention) != row.intention_id
         {
-            check_intention(conn, intention, row.authority_id)?;
+            check_intention(conn, intention, &authority)?;
         }
         if let Some(reference) = &patch.reference
             && reference.as_str() != row.reference
@@ -1085,7 +1086,7 @@ fn import_rows(
         contracts.push(row);
     }
     let imported = ContractRow::insert_all(conn, &contracts)?;
-    record_audit_events(conn, &events)?;
+    AuditEventRow::record_all(conn, &events)?;
     Ok(imported)
 }
 

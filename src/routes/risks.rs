@@ -21,11 +21,10 @@ use crate::domain::values::AuthorityCode;
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
-use crate::models::intentions::next_reference;
+use crate::models::contracts::ContractRow;
+use crate::models::intentions::{IntentionRow, next_reference};
 use crate::models::reference::AuthorityRow;
-use crate::models::risks::{
-    After, RiskChanges, RiskFilter, RiskRow, RiskWithCode, contract_owner, intention_owner,
-};
+use crate::models::risks::{After, RiskChanges, RiskFilter, RiskRow, RiskWithCode};
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -305,11 +304,11 @@ fn link_problems(
             "intention_id",
             "commissioning intention",
             id,
-            intention_owner(conn, id)?,
+            IntentionRow::owner(conn, id)?,
         );
     }
     if let Some(id) = contract_id {
-        check("contract_id", "contract", id, contract_owner(conn, id)?);
+        check("contract_id", "contract", id, ContractRow::owner(conn, id)?);
     }
     Ok(problems)
 }
