@@ -39,6 +39,8 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Forward plan", description = "The plan on a page, the annual plan and its roll-forward"),
         (name = "Contracts", description = "The contract register and the expiry pipeline it drives"),
         (name = "Risks", description = "The risk register of the plan, its procurements and contracts"),
+        (name = "Capacity", description = "The team's establishment against the FTE the plan demands"),
+        (name = "Collaboration", description = "Opportunities shared across authorities, and the benchmarks partners post"),
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Operations", description = "Health checks and metrics, open to all")

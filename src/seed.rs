@@ -9,6 +9,11 @@ const SCRIPTS: &[(&str, &str)] = &[
     ("demo.sql", include_str!("db/demo.sql")),
     ("demo_contracts.sql", include_str!("db/demo_contracts.sql")),
     ("demo_risks.sql", include_str!("db/demo_risks.sql")),
+    ("demo_capacity.sql", include_str!("db/demo_capacity.sql")),
+    (
+        "demo_collaboration.sql",
+        include_str!("db/demo_collaboration.sql"),
+    ),
 ];
 
 /// Load the demo data set, all of it or none, in one transaction. Idempotent: running it again

@@ -1,5 +1,7 @@
 //! Domain rules: value types that refuse bad input, lifecycles and checks. No HTTP, no SQL.
 
+pub mod capacity;
+pub mod collaboration;
 pub mod contracts;
 pub mod intentions;
 pub mod risks;

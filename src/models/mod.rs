@@ -1,6 +1,8 @@
 //! Database rows and the queries on them, as associated functions taking `&mut PgConnection`.
 
 pub mod audit;
+pub mod capacity;
+pub mod collaboration;
 pub mod contracts;
 pub mod idempotency;
 pub mod intentions;

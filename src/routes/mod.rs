@@ -2,6 +2,8 @@
 //! idempotent creation.
 
 pub mod audit;
+pub mod capacity;
+pub mod collaboration;
 pub mod contracts;
 pub mod forward_plan;
 pub mod health;
@@ -35,6 +37,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(forward_plan::configure)
             .configure(contracts::configure)
             .configure(risks::configure)
+            .configure(capacity::configure)
+            .configure(collaboration::configure)
             .configure(audit::configure),
     );
 }

@@ -4,7 +4,9 @@
 mod helpers;
 
 mod auth;
+mod capacity;
 mod cli;
+mod collaboration;
 mod contracts;
 mod errors;
 mod forward_plan;

@@ -1,0 +1,2 @@
+-- Demo data of the collaboration area (placeholder until its work lands).
+SELECT 1;

@@ -1,0 +1,1 @@
+//! Rules of the capacity area (placeholder until its work lands).

@@ -1,0 +1,1 @@
+//! Rules of the collaboration area (placeholder until its work lands).

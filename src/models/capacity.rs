@@ -1,0 +1,1 @@
+//! Rows and queries of the capacity area (placeholder until its work lands).

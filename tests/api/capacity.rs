@@ -1,0 +1,1 @@
+//! Tests of the capacity area (placeholder until its work lands).

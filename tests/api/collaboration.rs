@@ -1,0 +1,1 @@
+//! Tests of the collaboration area (placeholder until its work lands).
