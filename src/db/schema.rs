@@ -166,6 +166,139 @@ diesel::joinable!(risks -> contracts (contract_id));
 diesel::joinable!(commissioning_intentions -> categories (category_id));
 diesel::joinable!(reference_counters -> authorities (authority_id));
 
+diesel::table! {
+    collaboration_opportunities (id) {
+        id -> Uuid,
+        lead_authority_id -> Uuid,
+        reference -> Text,
+        title -> Text,
+        description -> Text,
+        category_id -> Uuid,
+        financial_year -> Text,
+        status -> Text,
+        estimated_savings_pence -> Nullable<Int8>,
+        achieved_savings_pence -> Nullable<Int8>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    collaboration_participants (opportunity_id, authority_id) {
+        opportunity_id -> Uuid,
+        authority_id -> Uuid,
+        status -> Text,
+        intention_ids -> Array<Uuid>,
+        updated_by -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    collaboration_notes (id) {
+        id -> Uuid,
+        opportunity_id -> Uuid,
+        authority_id -> Uuid,
+        author -> Text,
+        noted_on -> Date,
+        body -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    benchmark_metrics (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        unit -> Text,
+        better -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    benchmark_observations (id) {
+        id -> Uuid,
+        metric_id -> Uuid,
+        authority_id -> Uuid,
+        period -> Text,
+        value -> Int8,
+        source_note -> Text,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(collaboration_opportunities -> authorities (lead_authority_id));
+diesel::joinable!(collaboration_opportunities -> categories (category_id));
+diesel::joinable!(collaboration_participants -> authorities (authority_id));
+diesel::joinable!(collaboration_participants -> collaboration_opportunities (opportunity_id));
+diesel::joinable!(collaboration_notes -> authorities (authority_id));
+diesel::joinable!(collaboration_notes -> collaboration_opportunities (opportunity_id));
+diesel::joinable!(benchmark_observations -> authorities (authority_id));
+diesel::joinable!(benchmark_observations -> benchmark_metrics (metric_id));
+diesel::allow_tables_to_appear_in_same_query!(collaboration_opportunities, authorities);
+diesel::allow_tables_to_appear_in_same_query!(collaboration_opportunities, categories);
+diesel::allow_tables_to_appear_in_same_query!(collaboration_participants, authorities);
+diesel::allow_tables_to_appear_in_same_query!(
+    collaboration_participants,
+    collaboration_opportunities
+);
+diesel::allow_tables_to_appear_in_same_query!(collaboration_notes, authorities);
+diesel::allow_tables_to_appear_in_same_query!(collaboration_notes, collaboration_opportunities);
+diesel::allow_tables_to_appear_in_same_query!(benchmark_observations, authorities);
+diesel::allow_tables_to_appear_in_same_query!(benchmark_observations, benchmark_metrics);
+diesel::allow_tables_to_appear_in_same_query!(benchmark_metrics, authorities);
+
+diesel::table! {
+    team_posts (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        team -> Text,
+        title -> Text,
+        grade -> Text,
+        contracted_hours_hundredths -> Int4,
+        full_time_hours_hundredths -> Int4,
+        status -> Text,
+        reports_to -> Nullable<Uuid>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    capacity_demands (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        intention_id -> Nullable<Uuid>,
+        contract_id -> Nullable<Uuid>,
+        activity_name -> Nullable<Text>,
+        tranche -> Int2,
+        team -> Text,
+        financial_year -> Text,
+        fte_hundredths -> Int4,
+        note -> Text,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(team_posts -> authorities (authority_id));
+diesel::joinable!(capacity_demands -> authorities (authority_id));
+diesel::allow_tables_to_appear_in_same_query!(team_posts, authorities);
+diesel::allow_tables_to_appear_in_same_query!(capacity_demands, authorities);
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     authorities,

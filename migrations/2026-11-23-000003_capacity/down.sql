@@ -1,0 +1,2 @@
+DROP TABLE capacity_demands;
+DROP TABLE team_posts;
