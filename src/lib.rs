@@ -82,8 +82,18 @@ impl KnownPaths {
         Self(paths)
     }
 
+    /// The spec path `path` stands for, preferring a literal path (`/posts/import`) over a
+    /// template that also matches it (`/posts/{id}`).
+    fn matching(&self, path: &str) -> Option<&(ResourceDef, String)> {
+        let literal = self
+            .0
+            .iter()
+            .find(|(def, _)| !def.is_prefix() && def.pattern() == Some(path));
+        literal.or_else(|| self.0.iter().find(|(def, _)| def.is_match(path)))
+    }
+
     fn refusal(&self, req: &HttpRequest) -> ApiError {
-        match self.0.iter().find(|(def, _)| def.is_match(req.path())) {
+        match self.matching(req.path()) {
             Some((_, allow)) => ApiError::MethodNotAllowed {
                 method: req.method().to_string(),
                 allow: allow.clone(),
@@ -112,13 +122,19 @@ pub fn app(
         .split_for_parts();
     let api = openapi::complete(api);
     let known = Arc::new(KnownPaths::new(&api));
+    let known_for_paths = known.clone();
     app.app_data(web::Data::new(state.pool.clone()))
         .app_data(state.verifier.clone())
         .app_data(state.metrics.clone())
         .app_data(state.limits.clone())
         .app_data(web::PayloadConfig::new(state.limits.json))
-        .app_data(web::PathConfig::default().error_handler(|err, _| {
-            ApiError::NotFound(format!("no record is at this path: {err}")).into()
+        .app_data(web::PathConfig::default().error_handler(move |err, req| {
+            // `/posts/import` also fits `/posts/{id}`: a wrong method on the literal path is 405.
+            match known_for_paths.matching(req.path()) {
+                Some((def, _)) if def.pattern() == Some(req.path()) => known_for_paths.refusal(req),
+                _ => ApiError::NotFound(format!("no record is at this path: {err}")),
+            }
+            .into()
         }))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", api))
         .service(web::redirect("/docs", "/docs/"))

@@ -499,7 +499,7 @@ async fn update_post(
 /// How many posts an import added.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"imported": 3}))]
-pub struct ImportResult {
+pub struct PostImportResult {
     pub imported: usize,
 }
 
@@ -737,7 +737,7 @@ fn is_csv(req: &HttpRequest) -> bool {
     request_body(content = String, content_type = "text/csv",
         description = "The posts, one per line after a header line naming the columns.",
         example = json!("team,title,grade,contracted_hours,full_time_hours,status\ncommissioning,Commissioning Officer,Grade 9,30,37,filled\ncontracts,Contracts Officer,Grade 9,37,,vacant\n")),
-    responses((status = 201, description = "Every row was imported", body = ImportResult),
+    responses((status = 201, description = "Every row was imported", body = PostImportResult),
         (status = 400, description = "The body could not be read, or the header is malformed", body = crate::error::Problem,
             content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than the import limit", body = crate::error::Problem,
@@ -787,7 +787,7 @@ async fn import_posts(
         let imported = import_rows(conn, &caller, &body)?;
         let stored = StoredResponse {
             status: StatusCode::CREATED.as_u16(),
-            body: audit_json(&ImportResult { imported })?,
+            body: audit_json(&PostImportResult { imported })?,
             location: None,
             etag: None,
         };

@@ -961,7 +961,7 @@ pub struct MeasureParams {
 
 /// Opportunities in one status.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct StatusCount {
+pub struct OpportunityStatusCount {
     pub status: OpportunityStatus,
     pub count: i64,
 }
@@ -993,7 +993,7 @@ pub struct YearCount {
 pub struct Measures {
     pub total: i64,
     /// Every status, with zero where there are none.
-    pub by_status: Vec<StatusCount>,
+    pub by_status: Vec<OpportunityStatusCount>,
     /// By the financial year each opportunity was raised in, oldest first.
     pub by_financial_year: Vec<YearCount>,
     pub estimated_savings_pence: i64,
@@ -1046,7 +1046,7 @@ async fn measures(
         total: by_status.iter().map(|c| c.count).sum(),
         by_status: OpportunityStatus::VARIANTS
             .iter()
-            .map(|s| StatusCount {
+            .map(|s| OpportunityStatusCount {
                 status: *s,
                 count: status_counts.get(<&str>::from(*s)).copied().unwrap_or(0),
             })

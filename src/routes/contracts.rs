@@ -638,7 +638,7 @@ const MAX_LISTED_PROBLEMS: usize = 100;
 /// How many contracts an import added.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({"imported": 2}))]
-pub struct ImportResult {
+pub struct ContractImportResult {
     pub imported: usize,
 }
 
@@ -1120,7 +1120,7 @@ fn is_csv(req: &HttpRequest) -> bool {
     request_body(content = String, content_type = "text/csv",
         description = "The contracts, one per line after a header line naming the columns.",
         example = json!("reference,title,supplier_name,companies_house_number,category,cpv_code,annual_value_pence,total_value_pence,start_date,end_date,extension_end_dates,status\nRCH-C-2019-0031,Home care: North and East Rochdale,Pennine Care at Home Ltd,04567812,home-care,85311100-3,1180000000,5900000000,2019-10-01,2027-09-30,2028-09-30;2029-09-30,active\nRCH-C-2021-0007,Carers' breaks,Rochdale Carers Trust,,carers,,25000000,,2021-04-01,2026-03-31,,active\n")),
-    responses((status = 201, description = "Every row was imported", body = ImportResult),
+    responses((status = 201, description = "Every row was imported", body = ContractImportResult),
         (status = 400, description = "The body could not be read, or a header is malformed", body = crate::error::Problem,
             content_type = "application/problem+json"),
         (status = 413, description = "The file is larger than the import limit", body = crate::error::Problem,
@@ -1183,7 +1183,8 @@ async fn import(
         let imported = import_rows(conn, &caller, &body)?;
         let stored = StoredResponse {
             status: StatusCode::CREATED.as_u16(),
-            body: serde_json::to_value(ImportResult { imported }).map_err(ApiError::internal)?,
+            body: serde_json::to_value(ContractImportResult { imported })
+                .map_err(ApiError::internal)?,
             location: None,
             etag: None,
         };

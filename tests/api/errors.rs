@@ -622,3 +622,25 @@ async fn dates_before_what_postgresql_can_store_are_422_not_500() {
         assert_eq!(reply.invalid_fields(), [*field], "{what}");
     }
 }
+
+/// A literal path that also fits a record template (`/posts/import` and `/posts/{id}`) answers a
+/// wrong method with 405 for the literal path, not 404 for a record that cannot exist.
+#[actix_web::test]
+async fn a_wrong_method_on_a_literal_path_beside_a_record_template_is_405() {
+    let app = TestApp::spawn().await;
+    for (path, allow) in [
+        ("/v1/capacity/posts/import", "POST"),
+        ("/v1/contracts/import", "POST"),
+    ] {
+        let reply = app
+            .send(
+                TestRequest::patch()
+                    .uri(path)
+                    .insert_header(bearer(&commissioner()))
+                    .set_json(json!({})),
+            )
+            .await;
+        reply.problem(405);
+        assert_eq!(reply.header("allow").as_deref(), Some(allow), "{path}");
+    }
+}

@@ -160,3 +160,56 @@ async fn a_lost_database_is_503_with_retry_after_and_recovers() {
     assert_eq!(ready.status, 200);
     assert_eq!(app.get("/v1/authorities", &t).await.status, 200);
 }
+
+/// utoipa keys component schemas by type name, so two API types of the same name would silently
+/// replace each other in the spec. Every `ToSchema` type's name must be unique.
+#[test]
+fn api_type_names_are_unique_so_no_schema_hides_another() {
+    fn walk(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    let mut seen: std::collections::HashMap<String, std::path::PathBuf> = Default::default();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let (mut pending, mut in_derive) = (false, false);
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("#[derive(") || in_derive {
+                in_derive = !line.contains(")]");
+                pending |= line.contains("ToSchema");
+            } else if pending && (line.starts_with("pub struct ") || line.starts_with("pub enum "))
+            {
+                let name = line
+                    .split_whitespace()
+                    .nth(2)
+                    .unwrap()
+                    .trim_end_matches(['{', '(', ';'])
+                    .to_string();
+                let name = name.split('<').next().unwrap().to_string();
+                if let Some(other) = seen.insert(name.clone(), file.clone()) {
+                    panic!(
+                        "two API types are named {name}: {} and {}",
+                        other.display(),
+                        file.display()
+                    );
+                }
+                pending = false;
+            }
+        }
+    }
+    assert!(
+        seen.contains_key("Intention"),
+        "the scan found the API types"
+    );
+}
