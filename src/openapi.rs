@@ -41,6 +41,8 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Risks", description = "The risk register of the plan, its procurements and contracts"),
         (name = "Capacity", description = "The team's establishment against the FTE the plan demands"),
         (name = "Collaboration", description = "Opportunities shared across authorities, and the benchmarks partners post"),
+        (name = "Savings", description = "Savings lines and the forecast finance systems pull"),
+        (name = "Social value", description = "The measures framework, commitments, delivery returns and reports"),
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Operations", description = "Health checks and metrics, open to all")

@@ -5,4 +5,6 @@ pub mod collaboration;
 pub mod contracts;
 pub mod intentions;
 pub mod risks;
+pub mod savings;
+pub mod social_value;
 pub mod values;

@@ -8,3 +8,5 @@ pub mod idempotency;
 pub mod intentions;
 pub mod reference;
 pub mod risks;
+pub mod savings;
+pub mod social_value;

@@ -10,6 +10,8 @@ pub mod health;
 pub mod intentions;
 pub mod reference;
 pub mod risks;
+pub mod savings;
+pub mod social_value;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -39,6 +41,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(risks::configure)
             .configure(capacity::configure)
             .configure(collaboration::configure)
+            .configure(savings::configure)
+            .configure(social_value::configure)
             .configure(audit::configure),
     );
 }

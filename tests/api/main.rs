@@ -15,3 +15,5 @@ mod lifecycle;
 mod operations;
 mod reference;
 mod risks;
+mod savings;
+mod social_value;

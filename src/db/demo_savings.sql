@@ -1,0 +1,2 @@
+-- Demo data of the savings area (placeholder until its work lands).
+SELECT 1;

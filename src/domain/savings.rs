@@ -1,0 +1,1 @@
+//! Rules of the savings area (placeholder until its work lands).

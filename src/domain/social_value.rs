@@ -1,0 +1,1 @@
+//! Rules of the social_value area (placeholder until its work lands).

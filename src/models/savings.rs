@@ -1,0 +1,1 @@
+//! Rows and queries of the savings area (placeholder until its work lands).

@@ -1,0 +1,5 @@
+//! Handlers of the social_value area (placeholder until its work lands).
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(_cfg: &mut ServiceConfig) {}

@@ -1,0 +1,1 @@
+//! Tests of the savings area (placeholder until its work lands).

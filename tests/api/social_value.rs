@@ -1,0 +1,1 @@
+//! Tests of the social_value area (placeholder until its work lands).
