@@ -4,7 +4,7 @@
 use diesel::connection::SimpleConnection;
 use diesel::{Connection, PgConnection};
 
-/// The demo scripts, in the order they must run: contracts name intentions, risks name both.
+/// The demo scripts, in the order they must run: each names records of the ones before it.
 const SCRIPTS: &[(&str, &str)] = &[
     ("demo.sql", include_str!("db/demo.sql")),
     ("demo_contracts.sql", include_str!("db/demo_contracts.sql")),
@@ -13,6 +13,11 @@ const SCRIPTS: &[(&str, &str)] = &[
     (
         "demo_collaboration.sql",
         include_str!("db/demo_collaboration.sql"),
+    ),
+    ("demo_savings.sql", include_str!("db/demo_savings.sql")),
+    (
+        "demo_social_value.sql",
+        include_str!("db/demo_social_value.sql"),
     ),
 ];
 
