@@ -761,6 +761,7 @@ async fn add_note(
     caller: Caller,
     id: web::Path<Uuid>,
     key: IdempotencyKey,
+    if_match: IfMatch,
     body: Json<NewNote>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(WRITERS)?;
@@ -780,7 +781,9 @@ async fn add_note(
         "POST /v1/collaboration/opportunities/{id}/notes",
         format!("{id}\n{fingerprint}"),
         move |conn, caller| {
-            let (_, lead, _) = OpportunityRow::find_for_update(conn, id)?;
+            let (opportunity, lead, _) = OpportunityRow::find_for_update(conn, id)?;
+            // A note moves the opportunity's version on, so a stale If-Match is refused too.
+            if_match.check(opportunity.version)?;
             let author = caller_authority(conn, caller)?;
             let taking_part = ParticipantRow::of(conn, &[id])?.into_iter().any(|(p, _)| {
                 p.authority_id == author.id && p.status() != ParticipantStatus::Withdrawn

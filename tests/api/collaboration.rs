@@ -901,3 +901,53 @@ async fn the_demo_holds_a_dozen_opportunities_and_three_years_of_benchmarks_and_
         .await;
     assert_eq!(candidates.status, 200);
 }
+
+#[actix_web::test]
+async fn a_note_honours_if_match_because_it_moves_the_opportunity_on() {
+    let app = TestApp::spawn().await;
+    let opp = opportunity(
+        &app,
+        "RCH",
+        json!({"title": "Joint carers' service", "category": "carers", "financial_year": "2026/27"}),
+    )
+    .await;
+    let path = format!("{OPPS}/{}/notes", opp["id"].as_str().unwrap());
+    let t = token("RCH", &[Role::Commissioner]);
+    let note = json!({"text": "A shared carers' assessment cut duplicate visits."});
+    let stale = app
+        .send(
+            TestRequest::post()
+                .uri(&path)
+                .insert_header(bearer(&t))
+                .insert_header(("If-Match", "\"99\""))
+                .set_json(&note),
+        )
+        .await;
+    stale.problem(412);
+    let malformed = app
+        .send(
+            TestRequest::post()
+                .uri(&path)
+                .insert_header(bearer(&t))
+                .insert_header(("If-Match", "99"))
+                .set_json(&note),
+        )
+        .await;
+    malformed.problem(400);
+    let current = format!("\"{}\"", opp["version"]);
+    let fresh = app
+        .send(
+            TestRequest::post()
+                .uri(&path)
+                .insert_header(bearer(&t))
+                .insert_header(("If-Match", current))
+                .set_json(&note),
+        )
+        .await;
+    assert_eq!(
+        fresh.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&fresh.body)
+    );
+}
