@@ -1,2 +1,87 @@
--- Demo data of the social_value area (placeholder until its work lands).
-SELECT 1;
+-- Demo social value for `seed --demo`. Run after demo.sql and demo_contracts.sql.
+-- The edition below is a small ILLUSTRATIVE measures framework written by us in the shape of the National TOMs
+-- (theme -> outcome -> measure). Its proxy values are invented for the demo: real proxy values come from the
+-- framework's publisher, and a council loads their edition through POST /v1/social-value/editions.
+-- Twelve commitments on active demo contracts (three per authority) over 2024/25 to 2026/27, with half-yearly
+-- delivery returns for two years (2024/25 and 2025/26); one return has been corrected, keeping the original.
+-- Fixed ids; safe to run more than once (ON CONFLICT DO NOTHING).
+
+INSERT INTO social_value_editions (id, code, name, effective_from, created_by) VALUES
+    ('0193f000-0000-7000-8000-000000000001', '2024-demo',
+     'Illustrative social value measures (demo values, not the publisher''s)', '2024-04-01', 'demo-seed')
+ON CONFLICT DO NOTHING;
+
+INSERT INTO social_value_measures (id, edition_id, position, theme_code, theme_name, outcome_code, outcome_name,
+                                   code, description, unit, proxy_value_pence) VALUES
+    ('0193f000-0000-7000-8000-000000000011', '0193f000-0000-7000-8000-000000000001', 0, 'jobs',
+     'Jobs: promote local skills and employment', 'jobs-local', 'More local people in employment',
+     'DM1', 'Local people (full-time equivalent) employed on the contract for a year', 'FTE year', 3000000),
+    ('0193f000-0000-7000-8000-000000000012', '0193f000-0000-7000-8000-000000000001', 1, 'jobs',
+     'Jobs: promote local skills and employment', 'jobs-local', 'More local people in employment',
+     'DM2', 'Weeks of apprenticeship on the contract', 'week', 25000),
+    ('0193f000-0000-7000-8000-000000000013', '0193f000-0000-7000-8000-000000000001', 2, 'jobs',
+     'Jobs: promote local skills and employment', 'jobs-skills', 'Improved skills',
+     'DM3', 'Hours of care certificate or equivalent training for staff', 'hour', 1500),
+    ('0193f000-0000-7000-8000-000000000014', '0193f000-0000-7000-8000-000000000001', 3, 'growth',
+     'Growth: a stronger local economy', 'growth-local', 'More spend with local and VCSE organisations',
+     'DM4', 'Spend in the borough''s supply chain', 'pound', 15),
+    ('0193f000-0000-7000-8000-000000000015', '0193f000-0000-7000-8000-000000000001', 4, 'social',
+     'Social: healthier, safer and more resilient communities', 'social-volunteering', 'Stronger communities',
+     'DM5', 'Staff volunteering hours in the community', 'hour', 1700),
+    ('0193f000-0000-7000-8000-000000000016', '0193f000-0000-7000-8000-000000000001', 5, 'social',
+     'Social: healthier, safer and more resilient communities', 'social-carers', 'Support for unpaid carers',
+     'DM6', 'Carers'' support sessions run with local groups', 'session', 12000),
+    ('0193f000-0000-7000-8000-000000000017', '0193f000-0000-7000-8000-000000000001', 6, 'environment',
+     'Environment: decarbonising and safeguarding the world', 'env-carbon', 'Lower carbon emissions',
+     'DM7', 'Tonnes of CO2e saved (e.g. electric vehicles for home care rounds)', 'tonne CO2e', 24500)
+ON CONFLICT DO NOTHING;
+
+-- (commitment number, contract, measure, target over three years, priority)
+INSERT INTO social_value_commitments (id, authority_id, contract_id, measure_id, proxy_value_pence, target_quantity,
+                                      period_from, period_to, committed_on, priority, created_by)
+SELECT ('0193f000-0000-7000-8000-' || lpad((100 + v.n)::text, 12, '0'))::uuid, k.authority_id, k.id, m.id,
+       m.proxy_value_pence, v.target, '2024-04-01', '2027-03-31', '2024-04-01', v.priority, 'demo-seed'
+  FROM (VALUES
+    (1,  '0193c000-0000-7000-8000-000000000002', 'DM1', 6,       'Local employment'),
+    (2,  '0193c000-0000-7000-8000-000000000005', 'DM5', 900,     'Stronger communities'),
+    (3,  '0193c000-0000-7000-8000-000000000011', 'DM4', 3000000, 'Spend with local and VCSE organisations'),
+    (4,  '0193c000-0000-7000-8000-000000000025', 'DM2', 312,     'Apprenticeships'),
+    (5,  '0193c000-0000-7000-8000-000000000106', 'DM7', 60,      'Net zero by 2038'),
+    (6,  '0193c000-0000-7000-8000-000000000109', 'DM1', 4,       'Local employment'),
+    (7,  '0193c000-0000-7000-8000-000000000137', 'DM3', 2400,    'A skilled care workforce'),
+    (8,  '0193c000-0000-7000-8000-000000000138', 'DM6', 72,      'Support for unpaid carers'),
+    (9,  '0193c000-0000-7000-8000-000000000139', 'DM4', 1800000, 'Spend with local and VCSE organisations'),
+    (10, '0193c000-0000-7000-8000-000000000039', 'DM1', 9,       'Local employment'),
+    (11, '0193c000-0000-7000-8000-000000000040', 'DM2', 156,     'Apprenticeships'),
+    (12, '0193c000-0000-7000-8000-000000000042', 'DM7', 45,      'Net zero by 2038')
+  ) AS v (n, contract_id, measure, target, priority)
+  JOIN contracts k ON k.id = v.contract_id::uuid
+  JOIN social_value_measures m ON m.code = v.measure AND m.edition_id = '0193f000-0000-7000-8000-000000000001'
+ON CONFLICT DO NOTHING;
+
+-- Four half-yearly returns per commitment. A sixth of the target each half is on schedule; the pace (in
+-- per cent of that) varies by commitment so some are ahead and some behind.
+INSERT INTO social_value_returns (id, commitment_id, period_from, period_to, quantity, evidence, created_by)
+SELECT ('0193f000-0000-7000-8000-' || lpad((300 + (c.n - 1) * 4 + h.i)::text, 12, '0'))::uuid,
+       c.id, h.period_from::date, h.period_to::date,
+       c.target_quantity * (60 + ((c.n * 37 + h.i * 11) % 60)) / 600,
+       'Supplier''s half-yearly return with supporting evidence held by the contract manager', 'demo-seed'
+  FROM (SELECT id, target_quantity,
+               right(id::text, 3)::int - 100 AS n
+          FROM social_value_commitments
+         WHERE id BETWEEN '0193f000-0000-7000-8000-000000000101' AND '0193f000-0000-7000-8000-000000000112') c
+ CROSS JOIN (VALUES (1, '2024-04-01', '2024-09-30'), (2, '2024-10-01', '2025-03-31'),
+                    (3, '2025-04-01', '2025-09-30'), (4, '2025-10-01', '2026-03-31')) AS h (i, period_from, period_to)
+ON CONFLICT DO NOTHING;
+
+-- A correction: commitment 1's last return was revised up from the payroll audit; the original is kept.
+-- One statement, so the unique index of current returns never sees two for the period.
+WITH superseded AS (
+    UPDATE social_value_returns SET superseded_by = '0193f000-0000-7000-8000-000000000399'
+     WHERE id = '0193f000-0000-7000-8000-000000000304' AND superseded_by IS NULL
+    RETURNING commitment_id
+)
+INSERT INTO social_value_returns (id, commitment_id, period_from, period_to, quantity, evidence, created_by)
+SELECT '0193f000-0000-7000-8000-000000000399', commitment_id, '2025-10-01', '2026-03-31',
+       2, 'Corrected after the payroll audit of March 2026', 'demo-seed'
+  FROM superseded;

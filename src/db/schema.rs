@@ -299,6 +299,115 @@ diesel::joinable!(capacity_demands -> authorities (authority_id));
 diesel::allow_tables_to_appear_in_same_query!(team_posts, authorities);
 diesel::allow_tables_to_appear_in_same_query!(capacity_demands, authorities);
 
+diesel::table! {
+    social_value_editions (id) {
+        id -> Uuid,
+        code -> Text,
+        name -> Text,
+        effective_from -> Date,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    social_value_measures (id) {
+        id -> Uuid,
+        edition_id -> Uuid,
+        position -> Int4,
+        theme_code -> Text,
+        theme_name -> Text,
+        outcome_code -> Text,
+        outcome_name -> Text,
+        code -> Text,
+        description -> Text,
+        unit -> Text,
+        proxy_value_pence -> Int8,
+    }
+}
+
+diesel::table! {
+    social_value_commitments (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        contract_id -> Uuid,
+        measure_id -> Uuid,
+        proxy_value_pence -> Int8,
+        target_quantity -> Int8,
+        period_from -> Date,
+        period_to -> Date,
+        committed_on -> Date,
+        priority -> Text,
+        note -> Text,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    social_value_returns (id) {
+        id -> Uuid,
+        commitment_id -> Uuid,
+        period_from -> Date,
+        period_to -> Date,
+        quantity -> Int8,
+        evidence -> Text,
+        superseded_by -> Nullable<Uuid>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(social_value_measures -> social_value_editions (edition_id));
+diesel::joinable!(social_value_commitments -> social_value_measures (measure_id));
+diesel::joinable!(social_value_returns -> social_value_commitments (commitment_id));
+diesel::allow_tables_to_appear_in_same_query!(social_value_measures, social_value_editions);
+diesel::allow_tables_to_appear_in_same_query!(social_value_commitments, social_value_measures);
+diesel::allow_tables_to_appear_in_same_query!(social_value_returns, social_value_commitments);
+
+diesel::table! {
+    savings_lines (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        intention_id -> Nullable<Uuid>,
+        contract_id -> Nullable<Uuid>,
+        opportunity_id -> Nullable<Uuid>,
+        financial_year -> Text,
+        months -> Array<Int8>,
+        amount_pence -> Int8,
+        risk_adjusted_pence -> Int8,
+        cashable -> Bool,
+        kind -> Text,
+        confidence -> Text,
+        probability -> Int2,
+        status -> Text,
+        budget_code -> Text,
+        baseline_pence -> Int8,
+        description -> Text,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    savings_snapshots (id) {
+        id -> Uuid,
+        label -> Text,
+        scope -> Text,
+        line_count -> Int4,
+        taken_by -> Text,
+        taken_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(savings_lines -> authorities (authority_id));
+diesel::allow_tables_to_appear_in_same_query!(savings_lines, authorities);
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     authorities,

@@ -1,1 +1,167 @@
-//! Rules of the social_value area (placeholder until its work lands).
+//! Rules of social value: who may write, the codes and bounds of a measures framework, and the
+//! arithmetic of the report (proxy values, delivery rate, being behind schedule), all in integers.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::auth::Role;
+use crate::domain::values::checked_string;
+
+/// Roles that may make commitments and post delivery returns on their own authority's contracts.
+pub const WRITERS: &[Role] = &[Role::Commissioner, Role::Procurement, Role::Admin];
+
+/// Roles that may load a measures framework edition.
+pub const EDITORS: &[Role] = &[Role::Admin];
+
+/// The largest quantity a commitment or return may state (whole units of the measure).
+pub const MAX_QUANTITY: i64 = 1_000_000_000;
+
+/// The largest proxy value per unit, in pence (£10 million).
+pub const MAX_PROXY_PENCE: i64 = 1_000_000_000;
+
+checked_string!(
+    /// An edition of the measures framework, e.g. `2026-demo`: lower-case letters, digits and
+    /// hyphens, 1 to 40 characters.
+    SocialValueEditionCode,
+    |s| !s.is_empty() && s.len() <= 40 && !s.starts_with('-') && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+    "an edition code like 2026-demo", r"^[a-z0-9][a-z0-9-]{0,39}$", "2026-demo"
+);
+
+/// Whether `s` is a theme, outcome or measure code: letters, digits, `.`, `_` and `-`, starting
+/// with a letter or digit, 1 to 30 characters (e.g. `NT1`, `RE1.1`).
+pub fn is_code(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 30
+        && s.as_bytes()[0].is_ascii_alphanumeric()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// A code's problem, if any.
+pub fn check_code(s: &str) -> Result<(), String> {
+    if is_code(s) {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a code of 1 to 30 letters, digits, '.', '_' or '-' like NT1, not {s:?}"
+        ))
+    }
+}
+
+/// Text trimmed and 1 to `max` characters long.
+pub fn check_text(s: &str, max: usize) -> Result<String, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        Err("may not be empty".into())
+    } else if t.chars().count() > max {
+        Err(format!("may be at most {max} characters"))
+    } else {
+        Ok(t.to_string())
+    }
+}
+
+/// A whole number within `min..=max`.
+pub fn check_range(v: i64, min: i64, max: i64) -> Result<i64, String> {
+    if (min..=max).contains(&v) {
+        Ok(v)
+    } else {
+        Err(format!("must be from {min} to {max}, not {v}"))
+    }
+}
+
+/// How the report groups commitments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SocialValueGroupBy {
+    /// The theme of the commitment's measure (in the edition it was committed under).
+    #[default]
+    Theme,
+    /// The council priority the commitment serves (free text, grouped exactly as written).
+    Priority,
+    /// The contract's supplier name.
+    Supplier,
+    /// The contract.
+    Contract,
+}
+
+/// A quantity's worth: quantity × proxy pence per unit. Bounded inputs keep it within an `i64`.
+pub fn proxy_pence(quantity: i64, proxy_value_pence: i64) -> i128 {
+    i128::from(quantity) * i128::from(proxy_value_pence)
+}
+
+/// Delivered as a share of committed, in basis points (10000 = 100%), rounded down; `None` when
+/// nothing is committed. Over-delivery gives more than 10000.
+pub fn rate_basis_points(delivered: i128, committed: i128) -> Option<i64> {
+    if committed <= 0 {
+        None
+    } else {
+        i64::try_from(delivered * 10_000 / committed).ok()
+    }
+}
+
+/// Days of a period `from..=to` that have elapsed by the end of `as_at`: 0 before it starts, all
+/// of them once it has ended.
+pub fn elapsed_days(from: NaiveDate, to: NaiveDate, as_at: NaiveDate) -> i64 {
+    let total = (to - from).num_days() + 1;
+    if as_at < from {
+        0
+    } else if as_at >= to {
+        total
+    } else {
+        (as_at - from).num_days() + 1
+    }
+}
+
+/// Whether a commitment is behind schedule at `as_at`: what its current returns delivered is less
+/// than its target pro rata to the days of its period elapsed by then, i.e.
+/// `delivered × total_days < target × elapsed_days` (exact, no rounding). Nothing is behind
+/// before its period starts.
+pub fn behind_schedule(
+    target: i64,
+    delivered: i64,
+    from: NaiveDate,
+    to: NaiveDate,
+    as_at: NaiveDate,
+) -> bool {
+    let total = i128::from((to - from).num_days() + 1);
+    let elapsed = i128::from(elapsed_days(from, to, as_at));
+    i128::from(delivered) * total < i128::from(target) * elapsed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn schedule_is_pro_rata_to_days_elapsed() {
+        // A 365-day year, target 365: one unit a day is on schedule.
+        let (from, to) = (d("2025-04-01"), d("2026-03-31"));
+        assert_eq!(elapsed_days(from, to, d("2025-03-31")), 0);
+        assert_eq!(elapsed_days(from, to, d("2025-04-10")), 10);
+        assert_eq!(elapsed_days(from, to, d("2027-01-01")), 365);
+        assert!(!behind_schedule(365, 10, from, to, d("2025-04-10")));
+        assert!(behind_schedule(365, 9, from, to, d("2025-04-10")));
+        assert!(!behind_schedule(365, 0, from, to, d("2025-03-01")));
+        assert!(behind_schedule(365, 364, from, to, d("2026-06-01")));
+    }
+
+    #[test]
+    fn rates_round_down_in_basis_points() {
+        assert_eq!(rate_basis_points(1, 3), Some(3333));
+        assert_eq!(rate_basis_points(5, 0), None);
+        assert_eq!(rate_basis_points(12, 10), Some(12_000));
+    }
+
+    #[test]
+    fn codes() {
+        assert!(is_code("NT1") && is_code("RE1.1") && !is_code("") && !is_code(".x"));
+        assert!(SocialValueEditionCode::try_from("2026-demo".to_string()).is_ok());
+        assert!(SocialValueEditionCode::try_from("-x".to_string()).is_err());
+        assert!(SocialValueEditionCode::try_from("Big".to_string()).is_err());
+    }
+}

@@ -1,5 +1,1174 @@
-//! Handlers of the social_value area (placeholder until its work lands).
+//! Social value: the measures framework by edition (theme → outcome → measure with a £ proxy value
+//! per unit), suppliers' commitments on contracts with the proxy value frozen when committed,
+//! delivery returns whose corrections keep history, and the committed-against-delivered report.
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
 
-pub fn configure(_cfg: &mut ServiceConfig) {}
+use crate::auth::Caller;
+use crate::db;
+use crate::domain::social_value::{
+    EDITORS, MAX_PROXY_PENCE, MAX_QUANTITY, SocialValueEditionCode, SocialValueGroupBy, WRITERS,
+    behind_schedule, check_code, check_range, check_text, proxy_pence, rate_basis_points,
+};
+use crate::domain::values::{AuthorityCode, Date};
+use crate::error::{ApiError, FieldError};
+use crate::extract::{IdempotencyKey, Json, Query};
+use crate::models::audit::AuditEventRow;
+use crate::models::contracts::ContractRow;
+use crate::models::reference::AuthorityRow;
+use crate::models::social_value::{
+    CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow, ReturnRow,
+};
+use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(create_edition)
+        .service(list_editions)
+        .service(read_edition)
+        .service(create_commitment)
+        .service(list_commitments)
+        .service(read_commitment)
+        .service(create_return)
+        .service(list_returns)
+        .service(report);
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
+    serde_json::to_value(v).map_err(ApiError::internal)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Editions
+
+/// A measure of the framework: what is counted, in what unit, and what one unit is worth.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"code": "NT1", "description": "Local people employed on the contract (full-time equivalent)", "unit": "FTE year", "proxy_value_pence": 3_086_400}))]
+pub struct SocialValueMeasure {
+    /// Unique within the edition, e.g. `NT1`.
+    #[schema(
+        min_length = 1,
+        max_length = 30,
+        pattern = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,29}$"
+    )]
+    pub code: String,
+    #[schema(min_length = 1, max_length = 1000)]
+    pub description: String,
+    /// What one unit is, e.g. `hour`, `FTE year`, `£ spent`.
+    #[schema(min_length = 1, max_length = 100)]
+    pub unit: String,
+    /// £ proxy value of one unit, in whole pence (0 to £10 million).
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub proxy_value_pence: i64,
+}
+
+/// An outcome within a theme, and the measures that evidence it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SocialValueOutcome {
+    #[schema(min_length = 1, max_length = 30, example = "jobs-local")]
+    pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "More local people in employment"
+    )]
+    pub name: String,
+    #[schema(min_items = 1)]
+    pub measures: Vec<SocialValueMeasure>,
+}
+
+/// A theme of the framework, e.g. jobs, growth, social, environment.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SocialValueTheme {
+    #[schema(min_length = 1, max_length = 30, example = "jobs")]
+    pub code: String,
+    #[schema(
+        min_length = 1,
+        max_length = 300,
+        example = "Jobs: promote local skills and employment"
+    )]
+    pub name: String,
+    #[schema(min_items = 1)]
+    pub outcomes: Vec<SocialValueOutcome>,
+}
+
+/// A new edition of the measures framework, loaded whole or not at all.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "2026-demo",
+    "name": "Illustrative measures, 2026 (demo values, not the publisher's)",
+    "effective_from": "2026-04-01",
+    "themes": [{"code": "jobs", "name": "Jobs: promote local skills and employment", "outcomes": [
+        {"code": "jobs-local", "name": "More local people in employment", "measures": [
+            {"code": "NT1", "description": "Local people employed on the contract (full-time equivalent)", "unit": "FTE year", "proxy_value_pence": 3_086_400}]}]}]
+}))]
+pub struct NewSocialValueEdition {
+    pub code: SocialValueEditionCode,
+    #[schema(min_length = 1, max_length = 300)]
+    pub name: String,
+    /// The edition is in force from this date until a later edition's `effective_from`.
+    pub effective_from: Date,
+    #[schema(min_items = 1)]
+    pub themes: Vec<SocialValueTheme>,
+}
+
+/// An edition of the measures framework, with its themes, outcomes and measures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SocialValueEdition {
+    #[schema(value_type = String, example = "2026-demo")]
+    pub code: String,
+    pub name: String,
+    #[schema(value_type = Date)]
+    pub effective_from: NaiveDate,
+    pub themes: Vec<SocialValueTheme>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// An edition without its measures, as lists show it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"code": "2026-demo", "name": "Illustrative measures, 2026", "effective_from": "2026-04-01", "measure_count": 9, "created_by": "demo-seed", "created_at": "2026-11-23T09:00:00Z"}))]
+pub struct SocialValueEditionSummary {
+    #[schema(value_type = String, example = "2026-demo")]
+    pub code: String,
+    pub name: String,
+    #[schema(value_type = Date)]
+    pub effective_from: NaiveDate,
+    pub measure_count: i64,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+fn edition_view(edition: EditionRow, measures: Vec<MeasureRow>) -> SocialValueEdition {
+    let mut themes: Vec<SocialValueTheme> = Vec::new();
+    for m in measures {
+        if themes.last().is_none_or(|t| t.code != m.theme_code) {
+            themes.push(SocialValueTheme {
+                code: m.theme_code.clone(),
+                name: m.theme_name.clone(),
+                outcomes: Vec::new(),
+            });
+        }
+        let theme = themes.last_mut().expect("just pushed");
+        if theme
+            .outcomes
+            .last()
+            .is_none_or(|o| o.code != m.outcome_code)
+        {
+            theme.outcomes.push(SocialValueOutcome {
+                code: m.outcome_code.clone(),
+                name: m.outcome_name.clone(),
+                measures: Vec::new(),
+            });
+        }
+        theme
+            .outcomes
+            .last_mut()
+            .expect("just pushed")
+            .measures
+            .push(SocialValueMeasure {
+                code: m.code,
+                description: m.description,
+                unit: m.unit,
+                proxy_value_pence: m.proxy_value_pence,
+            });
+    }
+    SocialValueEdition {
+        code: edition.code,
+        name: edition.name,
+        effective_from: edition.effective_from,
+        themes,
+        created_by: edition.created_by,
+        created_at: edition.created_at,
+    }
+}
+
+/// Check a whole edition, naming every bad field by its path; the measures to store if all is well.
+/// A measure code used twice is a conflict (409), reported after field problems.
+fn check_edition(
+    new: &NewSocialValueEdition,
+    edition_id: Uuid,
+) -> Result<(String, Vec<MeasureRow>), ApiError> {
+    let mut problems = Vec::new();
+    let mut text = |field: String, s: &str, max: usize| -> String {
+        check_text(s, max)
+            .map_err(|m| problems.push(FieldError::new(field, m)))
+            .unwrap_or_default()
+    };
+    let name = text("name".into(), &new.name, 300);
+    let mut rows = Vec::new();
+    let mut codes: HashMap<String, String> = HashMap::new();
+    let mut duplicates = Vec::new();
+    let mut code_problems = Vec::new();
+    if new.themes.is_empty() {
+        code_problems.push(FieldError::new(
+            "themes",
+            "an edition needs at least one theme",
+        ));
+    }
+    let mut theme_codes = HashSet::new();
+    for (ti, theme) in new.themes.iter().enumerate() {
+        let tp = format!("themes[{ti}]");
+        let theme_name = text(format!("{tp}.name"), &theme.name, 300);
+        if let Err(m) = check_code(&theme.code) {
+            code_problems.push(FieldError::new(format!("{tp}.code"), m));
+        } else if !theme_codes.insert(theme.code.clone()) {
+            code_problems.push(FieldError::new(
+                format!("{tp}.code"),
+                format!("theme code {} is used twice", theme.code),
+            ));
+        }
+        if theme.outcomes.is_empty() {
+            code_problems.push(FieldError::new(
+                format!("{tp}.outcomes"),
+                "a theme needs at least one outcome",
+            ));
+        }
+        let mut outcome_codes = HashSet::new();
+        for (oi, outcome) in theme.outcomes.iter().enumerate() {
+            let op = format!("{tp}.outcomes[{oi}]");
+            let outcome_name = text(format!("{op}.name"), &outcome.name, 300);
+            if let Err(m) = check_code(&outcome.code) {
+                code_problems.push(FieldError::new(format!("{op}.code"), m));
+            } else if !outcome_codes.insert(outcome.code.clone()) {
+                code_problems.push(FieldError::new(
+                    format!("{op}.code"),
+                    format!("outcome code {} is used twice in the theme", outcome.code),
+                ));
+            }
+            if outcome.measures.is_empty() {
+                code_problems.push(FieldError::new(
+                    format!("{op}.measures"),
+                    "an outcome needs at least one measure",
+                ));
+            }
+            for (mi, m) in outcome.measures.iter().enumerate() {
+                let mp = format!("{op}.measures[{mi}]");
+                let description = text(format!("{mp}.description"), &m.description, 1000);
+                let unit = text(format!("{mp}.unit"), &m.unit, 100);
+                if let Err(msg) = check_range(m.proxy_value_pence, 0, MAX_PROXY_PENCE) {
+                    code_problems.push(FieldError::new(format!("{mp}.proxy_value_pence"), msg));
+                }
+                if let Err(msg) = check_code(&m.code) {
+                    code_problems.push(FieldError::new(format!("{mp}.code"), msg));
+                } else if let Some(first) = codes.get(&m.code) {
+                    duplicates.push(format!(
+                        "measure code {} is used at {first}.code and again at {mp}.code",
+                        m.code
+                    ));
+                } else {
+                    codes.insert(m.code.clone(), mp.clone());
+                }
+                rows.push(MeasureRow {
+                    id: Uuid::now_v7(),
+                    edition_id,
+                    position: rows.len() as i32,
+                    theme_code: theme.code.clone(),
+                    theme_name: theme_name.clone(),
+                    outcome_code: outcome.code.clone(),
+                    outcome_name: outcome_name.clone(),
+                    code: m.code.clone(),
+                    description,
+                    unit,
+                    proxy_value_pence: m.proxy_value_pence,
+                });
+            }
+        }
+    }
+    problems.extend(code_problems);
+    if !problems.is_empty() {
+        return Err(ApiError::invalid_fields(problems));
+    }
+    if !duplicates.is_empty() {
+        return Err(ApiError::Conflict(duplicates.join("; ")));
+    }
+    Ok((name, rows))
+}
+
+/// Load an edition of the measures framework (`admin`). All or nothing: any bad field is 422
+/// naming it by its path (e.g. `themes[0].outcomes[1].measures[2].proxy_value_pence`) and nothing
+/// is stored; an edition code already loaded, or a measure code used twice, is 409.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), request_body = NewSocialValueEdition,
+    responses((status = 201, description = "Loaded", body = SocialValueEdition,
+        headers(("Location" = String, description = "URL of the edition"), ("ETag" = String, description = "The record's version")))))]
+#[post("/social-value/editions")]
+async fn create_edition(
+    pool: Db,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: Json<NewSocialValueEdition>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(EDITORS)?;
+    let Json {
+        value: new,
+        fingerprint,
+    } = body;
+    let edition_id = Uuid::now_v7();
+    let (name, measures) = check_edition(&new, edition_id)?;
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/social-value/editions",
+        fingerprint,
+        move |conn, caller| {
+            if EditionRow::by_code(conn, new.code.as_str())?.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "edition {} is already loaded; editions are never changed, load a new code",
+                    new.code.as_str()
+                )));
+            }
+            let edition = EditionRow::insert(
+                conn,
+                &EditionRow {
+                    id: edition_id,
+                    code: new.code.as_str().to_string(),
+                    name,
+                    effective_from: new.effective_from.get(),
+                    created_by: caller.subject.clone(),
+                    created_at: Utc::now(),
+                },
+            )?;
+            MeasureRow::insert_all(conn, &measures)?;
+            let view = edition_view(edition, measures);
+            AuditEventRow::record(
+                conn,
+                caller,
+                "create",
+                "social_value_edition",
+                edition_id,
+                None,
+                Some(to_json(&view)?),
+            )?;
+            Created::new(&view, format!("/v1/social-value/editions/{}", view.code), 1)
+        },
+    )
+    .await
+}
+
+/// Paging for lists ordered by id.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SocialValuePageParams {
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<Limit>)]
+    #[serde(default)]
+    pub limit: Limit,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
+    pub cursor: Option<Cursor>,
+}
+
+/// The editions loaded, in the order they were loaded.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValuePageParams),
+    responses((status = 200, description = "A page of editions", body = Page<SocialValueEditionSummary>)))]
+#[get("/social-value/editions")]
+async fn list_editions(
+    pool: Db,
+    _caller: Caller,
+    params: Query<SocialValuePageParams>,
+) -> Result<web::Json<Page<SocialValueEditionSummary>>, ApiError> {
+    let Query(p) = params;
+    let (rows, counts) = db::run(&pool, move |conn| {
+        let rows = EditionRow::page(conn, p.cursor.map(|c| c.0), p.limit.fetch())?;
+        let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+        let counts: HashMap<Uuid, i64> = MeasureRow::counts(conn, &ids)?.into_iter().collect();
+        Ok((rows, counts))
+    })
+    .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        p.limit,
+        |r| r.id,
+        |r| SocialValueEditionSummary {
+            measure_count: counts.get(&r.id).copied().unwrap_or(0),
+            code: r.code,
+            name: r.name,
+            effective_from: r.effective_from,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        },
+    )))
+}
+
+/// One edition with all its themes, outcomes and measures.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("code" = String, Path, description = "Edition code, e.g. 2026-demo")),
+    responses((status = 200, description = "The edition", body = SocialValueEdition)))]
+#[get("/social-value/editions/{code}")]
+async fn read_edition(
+    pool: Db,
+    _caller: Caller,
+    code: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let code = code.into_inner();
+    let view = db::run(&pool, move |conn| {
+        let edition = EditionRow::by_code(conn, &code)?
+            .ok_or_else(|| ApiError::not_found(format!("edition {code}")))?;
+        let measures = MeasureRow::of_edition(conn, edition.id)?;
+        Ok(edition_view(edition, measures))
+    })
+    .await?;
+    Ok(versioned(StatusCode::OK, 1, &view))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commitments
+
+/// A supplier's social value commitment on a contract, with what its current returns delivered.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193f000-0000-7000-8000-000000000101",
+    "authority": "SKP",
+    "contract_id": "0193c000-0000-7000-8000-000000000003",
+    "contract_reference": "SKP-C-2019-0031",
+    "contract_title": "Home care: Marple, Bredbury, Heatons and Reddish",
+    "supplier_name": "Bluebell Home Care Ltd",
+    "edition": "2026-demo",
+    "measure_code": "NT1",
+    "measure_description": "Local people employed on the contract (full-time equivalent)",
+    "unit": "FTE year",
+    "theme": "jobs",
+    "proxy_value_pence": 3_086_400,
+    "target_quantity": 12,
+    "target_proxy_pence": 37_036_800,
+    "period_from": "2025-04-01",
+    "period_to": "2027-03-31",
+    "committed_on": "2025-04-01",
+    "priority": "Local employment",
+    "note": "",
+    "delivered_quantity": 7,
+    "delivered_proxy_pence": 21_604_800,
+    "version": 1,
+    "created_by": "demo-seed",
+    "created_at": "2026-11-23T09:00:00Z",
+    "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct SocialValueCommitment {
+    pub id: Uuid,
+    /// The authority that owns the contract.
+    pub authority: AuthorityCode,
+    pub contract_id: Uuid,
+    pub contract_reference: String,
+    pub contract_title: String,
+    pub supplier_name: String,
+    /// The framework edition the proxy value was taken from.
+    pub edition: String,
+    pub measure_code: String,
+    pub measure_description: String,
+    pub unit: String,
+    /// Code of the measure's theme in that edition.
+    pub theme: String,
+    /// £ proxy value of one unit in pence, frozen when the commitment was made.
+    pub proxy_value_pence: i64,
+    pub target_quantity: i64,
+    /// target_quantity × proxy_value_pence.
+    pub target_proxy_pence: i64,
+    #[schema(value_type = Date)]
+    pub period_from: NaiveDate,
+    #[schema(value_type = Date)]
+    pub period_to: NaiveDate,
+    /// The date the commitment was made; the edition in force on it is used unless one is named.
+    #[schema(value_type = Date)]
+    pub committed_on: NaiveDate,
+    /// The council priority the commitment serves.
+    pub priority: String,
+    pub note: String,
+    /// Sum of the current (not superseded) returns.
+    pub delivered_quantity: i64,
+    /// delivered_quantity × proxy_value_pence.
+    pub delivered_proxy_pence: i64,
+    pub version: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn clamp_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+impl From<CommitmentView> for SocialValueCommitment {
+    fn from(v: CommitmentView) -> Self {
+        SocialValueCommitment {
+            id: v.id,
+            authority: AuthorityCode::try_from(v.authority).expect("authorities.code is checked"),
+            contract_id: v.contract_id,
+            contract_reference: v.contract_reference,
+            contract_title: v.contract_title,
+            supplier_name: v.supplier_name,
+            edition: v.edition,
+            measure_code: v.measure_code,
+            measure_description: v.measure_description,
+            unit: v.unit,
+            theme: v.theme_code,
+            proxy_value_pence: v.proxy_value_pence,
+            target_quantity: v.target_quantity,
+            target_proxy_pence: clamp_i64(proxy_pence(v.target_quantity, v.proxy_value_pence)),
+            period_from: v.period_from,
+            period_to: v.period_to,
+            committed_on: v.committed_on,
+            priority: v.priority,
+            note: v.note,
+            delivered_quantity: v.delivered_quantity,
+            delivered_proxy_pence: clamp_i64(proxy_pence(
+                v.delivered_quantity,
+                v.proxy_value_pence,
+            )),
+            version: v.version,
+            created_by: v.created_by,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
+        }
+    }
+}
+
+/// A new commitment on a contract of the caller's authority.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "contract_id": "0193c000-0000-7000-8000-000000000003",
+    "measure_code": "NT1",
+    "target_quantity": 12,
+    "period_from": "2025-04-01",
+    "period_to": "2027-03-31",
+    "priority": "Local employment",
+    "committed_on": "2025-04-01"
+}))]
+pub struct NewSocialValueCommitment {
+    pub contract_id: Uuid,
+    #[schema(min_length = 1, max_length = 30)]
+    pub measure_code: String,
+    /// The edition to take the measure from; when left out, the edition in force on
+    /// `committed_on` (the latest with `effective_from` on or before it).
+    #[serde(default)]
+    pub edition: Option<SocialValueEditionCode>,
+    /// Whole units of the measure, 1 to 1,000,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
+    pub target_quantity: i64,
+    pub period_from: Date,
+    pub period_to: Date,
+    /// The council priority the commitment serves, e.g. `Local employment`.
+    #[schema(min_length = 1, max_length = 200)]
+    pub priority: String,
+    /// When the commitment was made; today when left out.
+    #[serde(default)]
+    pub committed_on: Option<Date>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Record a supplier's commitment on a contract (the contract's authority's `commissioner`,
+/// `procurement` or `admin`). The proxy value per unit is taken from the edition and kept: later
+/// editions do not change it.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), request_body = NewSocialValueCommitment,
+    responses((status = 201, description = "Created", body = SocialValueCommitment,
+        headers(("Location" = String, description = "URL of the commitment"), ("ETag" = String, description = "The record's version")))))]
+#[post("/social-value/commitments")]
+async fn create_commitment(
+    pool: Db,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: Json<NewSocialValueCommitment>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(WRITERS)?;
+    let Json {
+        value: new,
+        fingerprint,
+    } = body;
+    let mut problems = Vec::new();
+    let priority = check_text(&new.priority, 200)
+        .map_err(|m| problems.push(FieldError::new("priority", m)))
+        .unwrap_or_default();
+    if let Err(m) = check_range(new.target_quantity, 1, MAX_QUANTITY) {
+        problems.push(FieldError::new("target_quantity", m));
+    }
+    if new.period_to < new.period_from {
+        problems.push(FieldError::new(
+            "period_to",
+            "the period may not end before it starts",
+        ));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid_fields(problems));
+    }
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/social-value/commitments",
+        fingerprint,
+        move |conn, caller| {
+            let owner = ContractRow::owner(conn, new.contract_id)?.ok_or_else(|| {
+                ApiError::invalid(
+                    "contract_id",
+                    format!("no contract has id {}", new.contract_id),
+                )
+            })?;
+            caller.require_authority(&owner)?;
+            let authority = AuthorityRow::by_code(conn, &owner)?
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("authority {owner} missing")))?;
+            let committed_on = new
+                .committed_on
+                .map(Date::get)
+                .unwrap_or_else(|| Utc::now().date_naive());
+            let edition = match &new.edition {
+                Some(code) => EditionRow::by_code(conn, code.as_str())?.ok_or_else(|| {
+                    ApiError::invalid("edition", format!("no edition has code {}", code.as_str()))
+                })?,
+                None => EditionRow::in_force(conn, committed_on)?.ok_or_else(|| {
+                    ApiError::invalid(
+                        "committed_on",
+                        format!(
+                            "no edition of the measures framework is in force on {committed_on}"
+                        ),
+                    )
+                })?,
+            };
+            let measure =
+                MeasureRow::find(conn, edition.id, &new.measure_code)?.ok_or_else(|| {
+                    ApiError::invalid(
+                        "measure_code",
+                        format!(
+                            "edition {} has no measure {}",
+                            edition.code, new.measure_code
+                        ),
+                    )
+                })?;
+            let now = Utc::now();
+            let id = Uuid::now_v7();
+            CommitmentRow::insert(
+                conn,
+                &CommitmentRow {
+                    id,
+                    authority_id: authority.id,
+                    contract_id: new.contract_id,
+                    measure_id: measure.id,
+                    proxy_value_pence: measure.proxy_value_pence,
+                    target_quantity: new.target_quantity,
+                    period_from: new.period_from.get(),
+                    period_to: new.period_to.get(),
+                    committed_on,
+                    priority,
+                    note: new.note,
+                    version: 1,
+                    created_by: caller.subject.clone(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            let view = SocialValueCommitment::from(
+                CommitmentView::find(conn, id)?.ok_or_else(|| ApiError::not_found("commitment"))?,
+            );
+            AuditEventRow::record(
+                conn,
+                caller,
+                "create",
+                "social_value_commitment",
+                id,
+                None,
+                Some(to_json(&view)?),
+            )?;
+            Created::new(&view, format!("/v1/social-value/commitments/{id}"), 1)
+        },
+    )
+    .await
+}
+
+/// Filters and paging for commitments.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SocialValueCommitmentParams {
+    /// Only this authority's commitments.
+    #[param(value_type = Option<AuthorityCode>)]
+    pub authority: Option<AuthorityCode>,
+    /// Only commitments on this contract.
+    pub contract_id: Option<Uuid>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<Limit>)]
+    #[serde(default)]
+    pub limit: Limit,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
+    pub cursor: Option<Cursor>,
+}
+
+/// Commitments, in the order they were made. Any authenticated caller may read them.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValueCommitmentParams),
+    responses((status = 200, description = "A page of commitments", body = Page<SocialValueCommitment>)))]
+#[get("/social-value/commitments")]
+async fn list_commitments(
+    pool: Db,
+    _caller: Caller,
+    params: Query<SocialValueCommitmentParams>,
+) -> Result<web::Json<Page<SocialValueCommitment>>, ApiError> {
+    let Query(p) = params;
+    let filter = CommitmentFilter {
+        authority: p.authority.map(String::from),
+        contract_id: p.contract_id,
+        ..Default::default()
+    };
+    let rows = db::run(&pool, move |conn| {
+        Ok(CommitmentView::load(
+            conn,
+            &filter,
+            p.cursor.map(|c| c.0),
+            Some(p.limit.fetch()),
+        )?)
+    })
+    .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        p.limit,
+        |r| r.id,
+        SocialValueCommitment::from,
+    )))
+}
+
+/// One commitment.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Commitment id")),
+    responses((status = 200, description = "The commitment", body = SocialValueCommitment)))]
+#[get("/social-value/commitments/{id}")]
+async fn read_commitment(
+    pool: Db,
+    _caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let found = db::run(&pool, move |conn| Ok(CommitmentView::find(conn, id)?)).await?;
+    let view = SocialValueCommitment::from(
+        found.ok_or_else(|| ApiError::not_found(format!("commitment {id}")))?,
+    );
+    Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery returns
+
+/// A delivery return: what was delivered against a commitment in a period.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193f000-0000-7000-8000-000000000301",
+    "commitment_id": "0193f000-0000-7000-8000-000000000101",
+    "period_from": "2025-04-01",
+    "period_to": "2025-09-30",
+    "quantity": 3,
+    "evidence": "Payroll extract for the half-year, postcodes checked against the borough",
+    "superseded_by": null,
+    "created_by": "demo-seed",
+    "created_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct SocialValueReturn {
+    pub id: Uuid,
+    pub commitment_id: Uuid,
+    #[schema(value_type = Date)]
+    pub period_from: NaiveDate,
+    #[schema(value_type = Date)]
+    pub period_to: NaiveDate,
+    pub quantity: i64,
+    pub evidence: String,
+    /// The correction that replaced this return; `null` while it is the current one.
+    pub superseded_by: Option<Uuid>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<ReturnRow> for SocialValueReturn {
+    fn from(r: ReturnRow) -> Self {
+        SocialValueReturn {
+            id: r.id,
+            commitment_id: r.commitment_id,
+            period_from: r.period_from,
+            period_to: r.period_to,
+            quantity: r.quantity,
+            evidence: r.evidence,
+            superseded_by: r.superseded_by,
+            created_by: r.created_by,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A new delivery return, or a correction: a return for exactly the period of a current return
+/// replaces it (which is kept, with `superseded_by` set).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "period_from": "2025-04-01",
+    "period_to": "2025-09-30",
+    "quantity": 3,
+    "evidence": "Payroll extract for the half-year, postcodes checked against the borough"
+}))]
+pub struct NewSocialValueReturn {
+    pub period_from: Date,
+    pub period_to: Date,
+    /// Whole units delivered in the period, 0 to 1,000,000,000.
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub quantity: i64,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub evidence: String,
+}
+
+/// Post a delivery return for a period within the commitment's (the contract's authority's
+/// `commissioner`, `procurement` or `admin`). A return for exactly the period of a current return
+/// is a correction and supersedes it; one overlapping a current return's period otherwise is 422.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Commitment id")),
+    request_body = NewSocialValueReturn,
+    responses((status = 201, description = "Created", body = SocialValueReturn,
+        headers(("Location" = String, description = "URL of the commitment's returns"), ("ETag" = String, description = "The record's version")))))]
+#[post("/social-value/commitments/{id}/returns")]
+async fn create_return(
+    pool: Db,
+    caller: Caller,
+    key: IdempotencyKey,
+    id: web::Path<Uuid>,
+    body: Json<NewSocialValueReturn>,
+) -> Result<HttpResponse, ApiError> {
+    let commitment_id = id.into_inner();
+    let Json {
+        value: new,
+        fingerprint,
+    } = body;
+    let mut problems = Vec::new();
+    if let Err(m) = check_range(new.quantity, 0, MAX_QUANTITY) {
+        problems.push(FieldError::new("quantity", m));
+    }
+    if new.period_to < new.period_from {
+        problems.push(FieldError::new(
+            "period_to",
+            "the period may not end before it starts",
+        ));
+    }
+    if new.evidence.chars().count() > 2000 {
+        problems.push(FieldError::new(
+            "evidence",
+            "may be at most 2000 characters",
+        ));
+    }
+    let (from, to) = (new.period_from.get(), new.period_to.get());
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/social-value/commitments/{id}/returns",
+        format!("{commitment_id}\n{fingerprint}"),
+        move |conn, caller| {
+            let commitment = CommitmentRow::lock(conn, commitment_id)?
+                .ok_or_else(|| ApiError::not_found(format!("commitment {commitment_id}")))?;
+            let owner = ContractRow::owner(conn, commitment.contract_id)?.unwrap_or_default();
+            caller.require_to_change(WRITERS, &owner)?;
+            if !problems.is_empty() {
+                return Err(ApiError::invalid_fields(problems));
+            }
+            if from < commitment.period_from || to > commitment.period_to {
+                return Err(ApiError::invalid(
+                    "period_from",
+                    format!(
+                        "the return's period {from} to {to} is not within the commitment's, {} to {}",
+                        commitment.period_from, commitment.period_to
+                    ),
+                ));
+            }
+            let current = ReturnRow::current_overlapping(conn, commitment_id, from, to)?;
+            let replaced = match current.as_slice() {
+                [] => None,
+                [one] if one.period_from == from && one.period_to == to => Some(one.clone()),
+                others => {
+                    let periods: Vec<String> = others
+                        .iter()
+                        .map(|r| format!("{} to {}", r.period_from, r.period_to))
+                        .collect();
+                    return Err(ApiError::invalid(
+                        "period_from",
+                        format!(
+                            "overlaps the current return(s) for {}; to correct one, post a return for exactly its period",
+                            periods.join(", ")
+                        ),
+                    ));
+                }
+            };
+            let id = Uuid::now_v7();
+            if let Some(old) = &replaced {
+                // The foreign key is deferred, so the old return can point at the new one first.
+                ReturnRow::supersede(conn, old.id, id)?;
+            }
+            let row = ReturnRow::insert(
+                conn,
+                &ReturnRow {
+                    id,
+                    commitment_id,
+                    period_from: from,
+                    period_to: to,
+                    quantity: new.quantity,
+                    evidence: new.evidence.trim().to_string(),
+                    superseded_by: None,
+                    created_by: caller.subject.clone(),
+                    created_at: Utc::now(),
+                },
+            )?;
+            let view = SocialValueReturn::from(row);
+            let before = match replaced {
+                Some(old) => Some(to_json(&SocialValueReturn::from(old))?),
+                None => None,
+            };
+            AuditEventRow::record(
+                conn,
+                caller,
+                if before.is_some() { "correct" } else { "create" },
+                "social_value_return",
+                id,
+                before,
+                Some(to_json(&view)?),
+            )?;
+            Created::new(
+                &view,
+                format!("/v1/social-value/commitments/{commitment_id}/returns"),
+                1,
+            )
+        },
+    )
+    .await
+}
+
+/// Every return of a commitment, corrections and the returns they superseded alike, by period.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Commitment id")),
+    responses((status = 200, description = "The returns", body = Vec<SocialValueReturn>)))]
+#[get("/social-value/commitments/{id}/returns")]
+async fn list_returns(
+    pool: Db,
+    _caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<Vec<SocialValueReturn>>, ApiError> {
+    let id = id.into_inner();
+    let rows = db::run(&pool, move |conn| {
+        if CommitmentRow::lock(conn, id)?.is_none() {
+            return Err(ApiError::not_found(format!("commitment {id}")));
+        }
+        Ok(ReturnRow::of_commitment(conn, id)?)
+    })
+    .await?;
+    Ok(web::Json(
+        rows.into_iter().map(SocialValueReturn::from).collect(),
+    ))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/// What the report covers.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SocialValueReportParams {
+    /// Only this authority's commitments (all authorities when left out).
+    #[param(value_type = Option<AuthorityCode>)]
+    pub authority: Option<AuthorityCode>,
+    /// Only commitments whose period ends on or after this date.
+    #[param(value_type = Option<Date>)]
+    pub from: Option<Date>,
+    /// Only commitments whose period starts on or before this date.
+    #[param(value_type = Option<Date>)]
+    pub to: Option<Date>,
+    /// `theme` (default), `priority`, `supplier` or `contract`.
+    #[param(inline, value_type = Option<SocialValueGroupBy>)]
+    #[serde(default)]
+    pub group_by: SocialValueGroupBy,
+    /// The date schedules are judged at; today when left out.
+    #[param(value_type = Option<Date>)]
+    pub as_at: Option<Date>,
+}
+
+/// Committed against delivered for one group (or all of them).
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct SocialValueReportFigures {
+    pub commitments: i64,
+    /// Sum of target quantities (units of different measures added together; the £ proxy is the
+    /// comparable figure).
+    pub committed_quantity: i64,
+    /// Sum of target × frozen proxy value, in pence.
+    pub committed_proxy_pence: i64,
+    /// Sum of the current (latest per period) returns.
+    pub delivered_quantity: i64,
+    /// Sum of delivered × frozen proxy value, in pence.
+    pub delivered_proxy_pence: i64,
+    /// delivered_proxy_pence / committed_proxy_pence in basis points (10000 = 100%), rounded
+    /// down; `null` when nothing of value is committed.
+    pub delivery_rate_basis_points: Option<i64>,
+    /// How many commitments are behind schedule at `as_at`.
+    pub behind_schedule: i64,
+    /// Those commitments.
+    pub behind_schedule_commitment_ids: Vec<Uuid>,
+}
+
+/// One group of the report.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SocialValueReportGroup {
+    /// The theme code, priority text, supplier name or contract id.
+    pub key: String,
+    /// Readable name: theme name, priority, supplier, or contract reference and title.
+    pub label: String,
+    #[serde(flatten)]
+    pub figures: SocialValueReportFigures,
+}
+
+/// Committed against delivered social value, in units and £ proxy value, grouped.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "authority": "SKP", "from": "2025-04-01", "to": "2026-03-31", "as_at": "2026-03-31", "group_by": "theme",
+    "groups": [{"key": "jobs", "label": "Jobs: promote local skills and employment", "commitments": 1,
+        "committed_quantity": 12, "committed_proxy_pence": 37_036_800, "delivered_quantity": 6,
+        "delivered_proxy_pence": 18_518_400, "delivery_rate_basis_points": 5000, "behind_schedule": 0,
+        "behind_schedule_commitment_ids": []}],
+    "totals": {"commitments": 1, "committed_quantity": 12, "committed_proxy_pence": 37_036_800,
+        "delivered_quantity": 6, "delivered_proxy_pence": 18_518_400, "delivery_rate_basis_points": 5000,
+        "behind_schedule": 0, "behind_schedule_commitment_ids": []}
+}))]
+pub struct SocialValueReport {
+    #[schema(value_type = Option<AuthorityCode>)]
+    pub authority: Option<AuthorityCode>,
+    #[schema(value_type = Option<Date>)]
+    pub from: Option<NaiveDate>,
+    #[schema(value_type = Option<Date>)]
+    pub to: Option<NaiveDate>,
+    #[schema(value_type = Date)]
+    pub as_at: NaiveDate,
+    pub group_by: SocialValueGroupBy,
+    pub groups: Vec<SocialValueReportGroup>,
+    pub totals: SocialValueReportFigures,
+}
+
+#[derive(Default)]
+struct Sums {
+    commitments: i64,
+    committed_quantity: i128,
+    committed_proxy: i128,
+    delivered_quantity: i128,
+    delivered_proxy: i128,
+    behind: Vec<Uuid>,
+}
+
+impl Sums {
+    fn add(&mut self, c: &CommitmentView, behind: bool) {
+        self.commitments += 1;
+        self.committed_quantity += i128::from(c.target_quantity);
+        self.committed_proxy += proxy_pence(c.target_quantity, c.proxy_value_pence);
+        self.delivered_quantity += i128::from(c.delivered_quantity);
+        self.delivered_proxy += proxy_pence(c.delivered_quantity, c.proxy_value_pence);
+        if behind {
+            self.behind.push(c.id);
+        }
+    }
+
+    fn figures(self) -> SocialValueReportFigures {
+        SocialValueReportFigures {
+            commitments: self.commitments,
+            committed_quantity: clamp_i64(self.committed_quantity),
+            committed_proxy_pence: clamp_i64(self.committed_proxy),
+            delivered_quantity: clamp_i64(self.delivered_quantity),
+            delivered_proxy_pence: clamp_i64(self.delivered_proxy),
+            delivery_rate_basis_points: rate_basis_points(
+                self.delivered_proxy,
+                self.committed_proxy,
+            ),
+            behind_schedule: self.behind.len() as i64,
+            behind_schedule_commitment_ids: self.behind,
+        }
+    }
+}
+
+/// Committed against delivered social value. The report takes the commitments whose period
+/// overlaps `from`..`to` (all when left out) and counts each whole: its full target, and all its
+/// current returns (a correction replaces the return for its period). £ figures use each
+/// commitment's frozen proxy value. A commitment is behind schedule at `as_at` when what it
+/// delivered is less than its target pro rata to the days of its period elapsed by then
+/// (`delivered × days_in_period < target × days_elapsed`); none is behind before its period starts.
+/// Groups are ordered by key. Any authenticated caller may read it.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValueReportParams),
+    responses((status = 200, description = "The report", body = SocialValueReport)))]
+#[get("/social-value/report")]
+async fn report(
+    pool: Db,
+    _caller: Caller,
+    params: Query<SocialValueReportParams>,
+) -> Result<web::Json<SocialValueReport>, ApiError> {
+    let Query(p) = params;
+    let (from, to) = (p.from.map(Date::get), p.to.map(Date::get));
+    if let (Some(f), Some(t)) = (from, to)
+        && t < f
+    {
+        return Err(ApiError::invalid("to", "may not be before from"));
+    }
+    let as_at = p
+        .as_at
+        .map(Date::get)
+        .unwrap_or_else(|| Utc::now().date_naive());
+    let filter = CommitmentFilter {
+        authority: p.authority.clone().map(String::from),
+        from,
+        to,
+        ..Default::default()
+    };
+    let rows = db::run(&pool, move |conn| {
+        Ok(CommitmentView::load(conn, &filter, None, None)?)
+    })
+    .await?;
+    let mut groups: BTreeMap<String, (String, Sums)> = BTreeMap::new();
+    let mut totals = Sums::default();
+    for c in &rows {
+        let behind = behind_schedule(
+            c.target_quantity,
+            c.delivered_quantity,
+            c.period_from,
+            c.period_to,
+            as_at,
+        );
+        let (key, label) = match p.group_by {
+            SocialValueGroupBy::Theme => (c.theme_code.clone(), c.theme_name.clone()),
+            SocialValueGroupBy::Priority => (c.priority.clone(), c.priority.clone()),
+            SocialValueGroupBy::Supplier => (c.supplier_name.clone(), c.supplier_name.clone()),
+            SocialValueGroupBy::Contract => (
+                c.contract_id.to_string(),
+                format!("{} {}", c.contract_reference, c.contract_title),
+            ),
+        };
+        groups
+            .entry(key)
+            .or_insert_with(|| (label, Sums::default()))
+            .1
+            .add(c, behind);
+        totals.add(c, behind);
+    }
+    Ok(web::Json(SocialValueReport {
+        authority: p.authority,
+        from,
+        to,
+        as_at,
+        group_by: p.group_by,
+        groups: groups
+            .into_iter()
+            .map(|(key, (label, sums))| SocialValueReportGroup {
+                key,
+                label,
+                figures: sums.figures(),
+            })
+            .collect(),
+        totals: totals.figures(),
+    }))
+}
