@@ -316,10 +316,15 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
             if has_query {
                 statuses.push(422);
             }
-            // Writes to one record (updates and lifecycle actions) honour If-Match.
-            if path.ends_with("{id}") && method == HttpMethod::Patch
-                || path.contains("{id}/") && method == HttpMethod::Post
+            // Updates and deletes of one record honour If-Match; other operations that do (lifecycle
+            // actions, writes that move a record's version on) declare the header themselves.
+            let declares_if_match = op.parameters.iter().flatten().any(|p| p.name == "If-Match");
+            if path.ends_with("{id}") && matches!(method, HttpMethod::Patch | HttpMethod::Delete)
+                || declares_if_match
             {
+                op.parameters
+                    .get_or_insert_with(Vec::new)
+                    .retain(|p| p.name != "If-Match");
                 // 409: a change the record's state forbids (a locked field, a refused transition).
                 statuses.extend([400, 409, 412]);
                 op.parameters.get_or_insert_with(Vec::new).push(header_param(

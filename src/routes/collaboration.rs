@@ -674,7 +674,8 @@ async fn update(
 /// Anyone else is 403. `If-Match` takes the opportunity's ETag.
 #[utoipa::path(tag = "Collaboration", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Opportunity id"),
-        ("authority" = AuthorityCode, Path, description = "The participating authority's code")),
+        ("authority" = AuthorityCode, Path, description = "The participating authority's code"),
+        ("If-Match" = Option<String>, Header)),
     request_body = ParticipationRequest,
     responses((status = 200, description = "The opportunity with the participation set", body = Opportunity,
         headers(("ETag" = String, description = "The opportunity's new version")))))]
@@ -751,7 +752,8 @@ async fn participate(
 /// Add a note of shared learning (a `commissioner`, `procurement` or `admin` of the lead or of an
 /// authority taking part and not withdrawn). The author is the token's subject; the date today's.
 #[utoipa::path(tag = "Collaboration", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Opportunity id")), request_body = NewNote,
+    params(("id" = Uuid, Path, description = "Opportunity id"), ("If-Match" = Option<String>, Header)),
+    request_body = NewNote,
     responses((status = 201, description = "The note, added", body = Note,
         headers(("Location" = String, description = "URL of the opportunity the note is on"),
             ("ETag" = String, description = "The opportunity's new version")))))]

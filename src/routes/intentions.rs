@@ -718,7 +718,7 @@ macro_rules! action_endpoint {
         #[doc = ""]
         #[doc = "409 when the intention's status does not allow it (the problem names the status and the actions allowed now); 403 without the role."]
         #[utoipa::path(tag = "Commissioning intentions", security(("bearer" = [])),
-            params(("id" = Uuid, Path, description = "Intention id")),
+            params(("id" = Uuid, Path, description = "Intention id"), ("If-Match" = Option<String>, Header)),
             responses((status = 200, description = "The intention in its new status", body = Intention,
                 headers(("ETag" = String, description = "The record's new version"))),
                 (status = 409, description = "The intention's status does not allow this action", body = crate::error::Problem,
@@ -780,7 +780,8 @@ action_endpoint!(
 ///
 /// 409 when the intention is not `submitted`; 403 without the `board` role.
 #[utoipa::path(tag = "Commissioning intentions", security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "Intention id")), request_body = DecisionRequest,
+    params(("id" = Uuid, Path, description = "Intention id"), ("If-Match" = Option<String>, Header)),
+    request_body = DecisionRequest,
     responses((status = 200, description = "The intention with the decision recorded", body = Intention,
         headers(("ETag" = String, description = "The record's new version"))),
         (status = 409, description = "The intention is not awaiting a decision", body = crate::error::Problem,
