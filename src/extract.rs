@@ -119,6 +119,64 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// A CSV request body for a bulk import: `text/csv` (415 otherwise), at most the configured import
+/// limit (413 above it, refused from `Content-Length` before reading when it is declared).
+pub struct CsvBody {
+    pub bytes: web::Bytes,
+    /// SHA-256 of the body, so a retried import can be recognised.
+    pub fingerprint: String,
+}
+
+impl FromRequest for CsvBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_csv = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .is_some_and(|m| m.type_() == mime::TEXT && m.subtype() == mime::CSV);
+        let limit = req
+            .app_data::<web::Data<crate::BodyLimits>>()
+            .map_or(32 * 1024 * 1024, |l| l.import);
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok());
+        let payload = web::Payload::from_request(req, payload).into_inner();
+        Box::pin(async move {
+            if !is_csv {
+                return Err(ApiError::UnsupportedMediaType(
+                    "an import must be sent as CSV (Content-Type: text/csv)".into(),
+                ));
+            }
+            let too_large = || {
+                ApiError::PayloadTooLarge(format!(
+                    "the import is larger than the {limit} bytes allowed; split it into several files"
+                ))
+            };
+            if declared.is_some_and(|n| n > limit) {
+                return Err(too_large());
+            }
+            let bytes = payload
+                .map_err(|e| {
+                    ApiError::BadRequest(format!("the request body could not be read: {e}"))
+                })?
+                .to_bytes_limited(limit)
+                .await
+                .map_err(|_| too_large())?
+                .map_err(|e| {
+                    ApiError::BadRequest(format!("the request body could not be read: {e}"))
+                })?;
+            let fingerprint = hex::encode(Sha256::digest(&bytes));
+            Ok(CsvBody { bytes, fingerprint })
+        })
+    }
+}
+
 /// For merge-patch fields that cannot be cleared: left out leaves the field as it is, while `null`
 /// is refused (422 naming the field) rather than quietly ignored.
 /// Use as `#[serde(default, deserialize_with = "not_null")]` with `#[schema(nullable = false)]`.

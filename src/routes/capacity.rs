@@ -11,12 +11,10 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use serde_with::rust::double_option;
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_actix_web::service_config::ServiceConfig;
 use uuid::Uuid;
 
-use crate::BodyLimits;
 use crate::auth::Caller;
 use crate::db;
 use crate::domain::capacity::{
@@ -26,14 +24,13 @@ use crate::domain::capacity::{
 use crate::domain::intentions::Tranche;
 use crate::domain::values::{AuthorityCode, FinancialYear};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
+use crate::extract::{CsvBody, IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::capacity::{
     DemandChanges, DemandFilter, DemandRow, DemandWithCode, PostChanges, PostFilter, PostRow,
     PostWithCode,
 };
 use crate::models::contracts::ContractRow;
-use crate::models::idempotency::{self, Claim, StoredResponse};
 use crate::models::intentions::IntentionRow;
 use crate::models::reference::AuthorityRow;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
@@ -713,14 +710,6 @@ fn import_rows(
     Ok(imported)
 }
 
-fn is_csv(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<mime::Mime>().ok())
-        .is_some_and(|m| m.type_() == mime::TEXT && m.subtype() == mime::CSV)
-}
-
 /// Import posts into the caller's authority's establishment from a CSV file, all or nothing
 /// (`commissioner` or `admin`).
 ///
@@ -754,55 +743,22 @@ async fn import_posts(
     pool: Db,
     caller: Caller,
     key: IdempotencyKey,
-    limits: web::Data<BodyLimits>,
-    req: HttpRequest,
-    payload: web::Payload,
+    body: CsvBody,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_role(WRITERS)?;
-    if !is_csv(&req) {
-        return Err(ApiError::UnsupportedMediaType(
-            "an import must be sent as CSV (Content-Type: text/csv)".into(),
-        ));
-    }
-    let limit = limits.import;
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "the import is larger than the {limit} bytes allowed; split it into several files"
-        ))
-    };
-    let body = payload
-        .to_bytes_limited(limit)
-        .await
-        .map_err(|_| too_large())?
-        .map_err(|e| ApiError::BadRequest(format!("the request body could not be read: {e}")))?;
-    let fingerprint = hex::encode(Sha256::digest(
-        [b"POST /v1/capacity/posts/import\n".as_slice(), &body].concat(),
-    ));
-    let (stored, replayed) = db::transaction(&pool, move |conn| {
-        if let Some(key) = &key.0
-            && let Claim::Replay(stored) = idempotency::claim(conn, &caller, key, &fingerprint)?
-        {
-            return Ok((stored, true));
-        }
-        let imported = import_rows(conn, &caller, &body)?;
-        let stored = StoredResponse {
-            status: StatusCode::CREATED.as_u16(),
-            body: audit_json(&PostImportResult { imported })?,
-            location: None,
-            etag: None,
-        };
-        if let Some(key) = &key.0 {
-            idempotency::complete(conn, &caller, key, &stored)?;
-        }
-        Ok((stored, false))
-    })
-    .await?;
-    let mut res =
-        HttpResponse::build(StatusCode::from_u16(stored.status).unwrap_or(StatusCode::CREATED));
-    if replayed {
-        res.insert_header(("Idempotent-Replayed", "true"));
-    }
-    Ok(res.json(stored.body))
+    let CsvBody { bytes, fingerprint } = body;
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/capacity/posts/import",
+        fingerprint,
+        move |conn, caller| {
+            let imported = import_rows(conn, caller, &bytes)?;
+            Created::summary(&PostImportResult { imported })
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -159,16 +159,26 @@ pub fn versioned<T: Serialize>(status: StatusCode, version: i32, body: &T) -> Ht
 /// What a create handler made: the body, where it lives, and its version.
 pub struct Created {
     pub body: serde_json::Value,
-    pub location: String,
-    pub version: i32,
+    /// Where the new record lives and its version; a bulk import has neither.
+    pub location: Option<String>,
+    pub version: Option<i32>,
 }
 
 impl Created {
     pub fn new<T: Serialize>(body: &T, location: String, version: i32) -> Result<Self, ApiError> {
         Ok(Created {
             body: serde_json::to_value(body).map_err(ApiError::internal)?,
-            location,
-            version,
+            location: Some(location),
+            version: Some(version),
+        })
+    }
+
+    /// What a bulk import made: a summary, with no single record to point at.
+    pub fn summary<T: Serialize>(body: &T) -> Result<Self, ApiError> {
+        Ok(Created {
+            body: serde_json::to_value(body).map_err(ApiError::internal)?,
+            location: None,
+            version: None,
         })
     }
 }
@@ -200,8 +210,8 @@ where
         let stored = StoredResponse {
             status: StatusCode::CREATED.as_u16(),
             body: created.body,
-            location: Some(created.location),
-            etag: Some(etag(created.version)),
+            location: created.location,
+            etag: created.version.map(etag),
         };
         if let Some(key) = &key.0 {
             idempotency::complete(conn, &caller, key, &stored)?;
