@@ -14,6 +14,7 @@ use crate::db::schema::{
 use crate::domain::collaboration::{Better, MetricUnit, OpportunityStatus, ParticipantStatus};
 use crate::domain::intentions::IntentionStatus;
 use crate::domain::values::{Date, FinancialYear, Pence};
+use crate::models::reference::CategoryRow;
 
 /// An enum stored as its snake_case name; the CHECK constraint keeps the column to the names.
 pub fn parse_text<T: std::str::FromStr>(text: &str) -> T {
@@ -127,15 +128,8 @@ impl OpportunityRow {
             query = query.filter(co::financial_year.eq(fy));
         }
         if let Some(code) = &filter.category {
-            let parents = diesel::alias!(categories as parents);
-            let parent_ids = parents
-                .filter(parents.field(categories::code).eq(code.clone()))
-                .select(parents.field(categories::id));
-            query = query.filter(
-                categories::code
-                    .eq(code.clone())
-                    .or(categories::parent_id.assume_not_null().eq_any(parent_ids)),
-            );
+            let ids = CategoryRow::tree_ids(conn, code)?;
+            query = query.filter(co::category_id.eq_any(ids));
         }
         query.load(conn)
     }

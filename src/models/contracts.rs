@@ -13,6 +13,7 @@ use crate::db::schema::{
 use crate::domain::contracts::{ContractStatus, LeadTimeBand, LeadTimeMonths};
 use crate::domain::intentions::IntentionStatus;
 use crate::domain::values::{Date, Pence};
+use crate::models::reference::CategoryRow;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = contracts)]
@@ -173,15 +174,8 @@ impl ContractRow {
             query = query.filter(contracts::status.eq(status));
         }
         if let Some(code) = &filter.category {
-            let parents = diesel::alias!(categories as parents);
-            let parent_ids = parents
-                .filter(parents.field(categories::code).eq(code.clone()))
-                .select(parents.field(categories::id));
-            query = query.filter(
-                categories::code
-                    .eq(code.clone())
-                    .or(categories::parent_id.assume_not_null().eq_any(parent_ids)),
-            );
+            let ids = CategoryRow::tree_ids(conn, code)?;
+            query = query.filter(contracts::category_id.eq_any(ids));
         }
         if let Some(part) = &filter.supplier {
             query =

@@ -11,6 +11,7 @@ use crate::domain::intentions::{
     Decision, ImprovementCategory, IntentionStatus, Priority, Tranche,
 };
 use crate::domain::values::{Date, FinancialYear, Pence};
+use crate::models::reference::CategoryRow;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = ci)]
@@ -157,15 +158,8 @@ impl IntentionRow {
             query = query.filter(ci::status.eq(status));
         }
         if let Some(code) = &filter.category {
-            let parents = diesel::alias!(categories as parents);
-            let parent_ids = parents
-                .filter(parents.field(categories::code).eq(code.clone()))
-                .select(parents.field(categories::id));
-            query = query.filter(
-                categories::code
-                    .eq(code.clone())
-                    .or(categories::parent_id.assume_not_null().eq_any(parent_ids)),
-            );
+            let ids = CategoryRow::tree_ids(conn, code)?;
+            query = query.filter(ci::category_id.eq_any(ids));
         }
         if let Some(p) = filter.priority {
             query = query.filter(ci::priority.eq(p));

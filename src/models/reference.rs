@@ -88,6 +88,20 @@ impl CategoryRow {
             .optional()
     }
 
+    /// Ids of the category `code` and of its subcategories: a filter on a category matches both.
+    pub fn tree_ids(conn: &mut PgConnection, code: &str) -> QueryResult<Vec<Uuid>> {
+        let parent = diesel::alias!(categories as parent);
+        categories::table
+            .left_join(parent.on(categories::parent_id.eq(parent.field(categories::id).nullable())))
+            .filter(
+                categories::code
+                    .eq(code)
+                    .or(parent.field(categories::code).nullable().eq(code)),
+            )
+            .select(categories::id)
+            .load(conn)
+    }
+
     pub fn children(conn: &mut PgConnection, parent: Uuid) -> QueryResult<Vec<Self>> {
         categories::table
             .filter(categories::parent_id.eq(parent))
