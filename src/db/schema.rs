@@ -408,6 +408,25 @@ diesel::table! {
 diesel::joinable!(savings_lines -> authorities (authority_id));
 diesel::allow_tables_to_appear_in_same_query!(savings_lines, authorities);
 
+diesel::table! {
+    pids (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        intention_id -> Uuid,
+        title -> Text,
+        status -> Text,
+        estimated_value_pence -> Nullable<Int8>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(pids -> authorities (authority_id));
+diesel::joinable!(pids -> commissioning_intentions (intention_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     authorities,
@@ -415,6 +434,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     commissioning_intentions,
     contracts,
     idempotency_keys,
+    pids,
     reference_counters,
     reprocurement_lead_times,
     risks,

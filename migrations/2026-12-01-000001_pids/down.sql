@@ -1,0 +1,2 @@
+ALTER TABLE risks DROP CONSTRAINT risks_pid_fk;
+DROP TABLE pids;
