@@ -1,2 +1,1 @@
-ALTER TABLE risks DROP CONSTRAINT risks_pid_fk;
 DROP TABLE pids;

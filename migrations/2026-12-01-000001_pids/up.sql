@@ -19,5 +19,3 @@ CREATE TABLE pids (
 );
 CREATE INDEX pids_authority_idx ON pids (authority_id, id);
 CREATE INDEX pids_intention_idx ON pids (intention_id);
-
-ALTER TABLE risks ADD CONSTRAINT risks_pid_fk FOREIGN KEY (pid_id) REFERENCES pids (id);

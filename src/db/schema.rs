@@ -12,6 +12,7 @@ diesel::table! {
         before -> Nullable<Jsonb>,
         after -> Nullable<Jsonb>,
         request_id -> Text,
+        txid -> Int8,
     }
 }
 
