@@ -42,6 +42,8 @@ pub enum Role {
     Finance,
     Partner,
     Auditor,
+    /// Legal services: gives the legal sign-off on procurement initiation documents.
+    Legal,
 }
 
 /// The claims this service reads. Roles it does not know are ignored, so an identity provider may

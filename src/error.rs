@@ -242,3 +242,13 @@ impl From<crate::domain::intentions::Refusal> for ApiError {
         }
     }
 }
+
+impl From<crate::domain::pids::Refusal> for ApiError {
+    fn from(refusal: crate::domain::pids::Refusal) -> Self {
+        use crate::domain::pids::Refusal;
+        match refusal {
+            Refusal::Role { .. } => ApiError::Forbidden(refusal.to_string()),
+            Refusal::State { .. } => ApiError::Conflict(refusal.to_string()),
+        }
+    }
+}

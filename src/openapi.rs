@@ -43,6 +43,7 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Collaboration", description = "Opportunities shared across authorities, and the benchmarks partners post"),
         (name = "Savings", description = "Savings lines and the forecast finance systems pull"),
         (name = "Social value", description = "The measures framework, commitments, delivery returns and reports"),
+        (name = "Procurement initiation documents", description = "PIDs raised from approved intentions: regime, route to market, lots, timetable and evaluation; governance sign-offs by configurable rules; the procurement thresholds route checks use"),
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Operations", description = "Health checks and metrics, open to all")
@@ -272,6 +273,20 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                  transition is 409 naming the current status and the actions allowed, a missing role 403):\n\n{}",
                 tag.description.clone().unwrap_or_default(),
                 crate::domain::intentions::lifecycle_table()
+            ));
+        }
+    }
+    for tag in api.tags.iter_mut().flatten() {
+        if tag.name == "Procurement initiation documents" {
+            tag.description = Some(format!(
+                "{}\n\nLifecycle (`POST /v1/pids/{{id}}/<action>` for submit, go-live, award and cancel; approve and \
+                 return are taken by sign-offs, `POST /v1/pids/{{id}}/sign-offs`: the last required approval approves, \
+                 any return sends the PID back to draft with its reasons). A refused transition is 409 naming the current \
+                 status and the actions allowed, a missing role 403:\n\n{}\n\nSign-offs and the token roles that give \
+                 them: commissioning_lead ← commissioner, procurement_lead ← procurement, finance ← finance, legal ← legal, \
+                 key_decision ← board.",
+                tag.description.clone().unwrap_or_default(),
+                crate::domain::pids::lifecycle_table()
             ));
         }
     }

@@ -422,11 +422,67 @@ diesel::table! {
         created_by -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        description -> Text,
+        regime -> Text,
+        contract_type -> Text,
+        route -> Text,
+        direct_award_justification -> Nullable<Text>,
+        process_started_on -> Nullable<Date>,
+        transparency_notice_due -> Bool,
+        lots -> Jsonb,
+        term_months -> Nullable<Int2>,
+        extension_months -> Array<Int2>,
+        milestones -> Jsonb,
+        quality_weight -> Int2,
+        price_weight -> Int2,
+        social_value_weight -> Int2,
+        social_value_priorities -> Array<Text>,
+        social_value_measure_ids -> Array<Uuid>,
+        submission -> Int4,
+        required_sign_offs -> Array<Text>,
     }
 }
 
 diesel::joinable!(pids -> authorities (authority_id));
 diesel::joinable!(pids -> commissioning_intentions (intention_id));
+
+diesel::table! {
+    pid_sign_offs (id) {
+        id -> Uuid,
+        pid_id -> Uuid,
+        submission -> Int4,
+        role -> Text,
+        outcome -> Text,
+        reasons -> Nullable<Text>,
+        signed_by -> Text,
+        signed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sign_off_rules (authority_id, position) {
+        authority_id -> Uuid,
+        position -> Int4,
+        role -> Text,
+        min_value_pence -> Int8,
+        routes -> Array<Text>,
+        description -> Text,
+    }
+}
+
+diesel::table! {
+    procurement_thresholds (kind, effective_from) {
+        kind -> Text,
+        effective_from -> Date,
+        value_pence -> Int8,
+        note -> Text,
+    }
+}
+
+diesel::joinable!(pid_sign_offs -> pids (pid_id));
+diesel::joinable!(sign_off_rules -> authorities (authority_id));
+diesel::allow_tables_to_appear_in_same_query!(pid_sign_offs, pids);
+diesel::allow_tables_to_appear_in_same_query!(sign_off_rules, authorities);
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,

@@ -9,6 +9,9 @@ use crate::domain::contracts::{ContractStatus, LeadTimeMonths};
 use crate::domain::intentions::{
     Decision, ImprovementCategory, IntentionStatus, Priority, Tranche,
 };
+use crate::domain::pids::{
+    ContractType, PidStatus, Regime, Route, SignOffOutcome, SignOffRole, ThresholdKind,
+};
 use crate::domain::risks::{Impact, Likelihood, RiskStatus, Score};
 use crate::domain::values::{Date, FinancialYear, Pence};
 
@@ -36,6 +39,16 @@ text_column!(
     Decision,
     ContractStatus,
     RiskStatus
+);
+
+text_column!(
+    Regime,
+    ContractType,
+    Route,
+    PidStatus,
+    SignOffRole,
+    SignOffOutcome,
+    ThresholdKind
 );
 
 /// Newtypes over a number or date, checked again on the way out of the database.

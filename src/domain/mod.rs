@@ -4,6 +4,7 @@ pub mod capacity;
 pub mod collaboration;
 pub mod contracts;
 pub mod intentions;
+pub mod pids;
 pub mod risks;
 pub mod savings;
 pub mod social_value;

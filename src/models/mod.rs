@@ -6,6 +6,7 @@ pub mod collaboration;
 pub mod contracts;
 pub mod idempotency;
 pub mod intentions;
+pub mod pids;
 pub mod reference;
 pub mod risks;
 pub mod savings;

@@ -8,6 +8,7 @@ pub mod contracts;
 pub mod forward_plan;
 pub mod health;
 pub mod intentions;
+pub mod pids;
 pub mod reference;
 pub mod risks;
 pub mod savings;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(collaboration::configure)
             .configure(savings::configure)
             .configure(social_value::configure)
+            .configure(pids::configure)
             .configure(audit::configure),
     );
 }

@@ -23,6 +23,7 @@ use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::contracts::ContractRow;
 use crate::models::intentions::{IntentionRow, next_reference};
+use crate::models::pids::PidRow;
 use crate::models::reference::AuthorityRow;
 use crate::models::risks::{After, RiskChanges, RiskFilter, RiskRow, RiskWithCode};
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
@@ -79,8 +80,7 @@ pub struct Risk {
     pub intention_id: Option<Uuid>,
     /// The contract the risk is to, if any (of the same authority).
     pub contract_id: Option<Uuid>,
-    /// The procurement initiation document the risk is to, if any. PIDs are not in the service
-    /// yet: the id is stored as given and will be checked once they are.
+    /// The procurement initiation document the risk is to, if any (of the same authority).
     pub pid_id: Option<Uuid>,
     /// Moves on by one with every change; the ETag carries it.
     pub version: i32,
@@ -156,7 +156,6 @@ pub struct NewRisk {
     pub intention_id: Option<Uuid>,
     #[serde(default)]
     pub contract_id: Option<Uuid>,
-    /// Stored unchecked until procurement initiation documents are in the service.
     #[serde(default)]
     pub pid_id: Option<Uuid>,
 }
@@ -287,6 +286,7 @@ fn link_problems(
     authority: &str,
     intention_id: Option<Uuid>,
     contract_id: Option<Uuid>,
+    pid_id: Option<Uuid>,
 ) -> Result<Vec<FieldError>, ApiError> {
     let mut problems = Vec::new();
     let mut check = |field: &str, what: &str, id: Uuid, owner: Option<String>| {
@@ -310,12 +310,19 @@ fn link_problems(
     if let Some(id) = contract_id {
         check("contract_id", "contract", id, ContractRow::owner(conn, id)?);
     }
+    if let Some(id) = pid_id {
+        check(
+            "pid_id",
+            "procurement initiation document",
+            id,
+            PidRow::owner(conn, id)?,
+        );
+    }
     Ok(problems)
 }
 
 /// Create a risk on the caller's authority's register (`commissioner`, `procurement` or `admin`).
-/// `intention_id` and `contract_id` must name records of the same authority; `pid_id` is stored
-/// as given until procurement initiation documents are in the service.
+/// `intention_id`, `contract_id` and `pid_id` must name records of the same authority.
 #[utoipa::path(tag = "Risks", security(("bearer" = [])), request_body = NewRisk,
     responses((status = 201, description = "Created", body = Risk,
         headers(("Location" = String, description = "URL of the new risk"), ("ETag" = String, description = "The record's version")))))]
@@ -349,7 +356,13 @@ async fn create(
                         caller.authority
                     ))
                 })?;
-            let problems = link_problems(conn, &authority.code, new.intention_id, new.contract_id)?;
+            let problems = link_problems(
+                conn,
+                &authority.code,
+                new.intention_id,
+                new.contract_id,
+                new.pid_id,
+            )?;
             if !problems.is_empty() {
                 return Err(ApiError::invalid_fields(problems));
             }
@@ -480,6 +493,7 @@ async fn update(
             &authority,
             patch.intention_id.flatten(),
             patch.contract_id.flatten(),
+            patch.pid_id.flatten(),
         )?;
         if !problems.is_empty() {
             return Err(ApiError::invalid_fields(problems));

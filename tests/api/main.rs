@@ -13,6 +13,7 @@ mod forward_plan;
 mod intentions;
 mod lifecycle;
 mod operations;
+mod pids;
 mod reference;
 mod risks;
 mod savings;

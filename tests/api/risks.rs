@@ -176,7 +176,10 @@ async fn links_must_be_records_of_the_same_authority() {
     let other_intention = create_intention(&app, "TAM").await;
     let own_contract = insert_contract(&app, "RCH", "RCH-C-2024-0001");
     let other_contract = insert_contract(&app, "TAM", "TAM-C-2024-0001");
-    let pid = "0193f000-0000-7000-8000-000000000001";
+    let own_pid = crate::pids::raise_pid(&app, "RCH", json!({})).await;
+    let pid = own_pid["id"].as_str().unwrap().to_string();
+    let other_pid = crate::pids::raise_pid(&app, "TAM", json!({})).await;
+    let other_pid = other_pid["id"].as_str().unwrap().to_string();
 
     let mut body = new_risk();
     body["intention_id"] = json!(own_intention);
@@ -185,11 +188,7 @@ async fn links_must_be_records_of_the_same_authority() {
     let created = create(&app, "RCH", &body).await;
     assert_eq!(created["intention_id"], json!(own_intention));
     assert_eq!(created["contract_id"], json!(own_contract));
-    assert_eq!(
-        created["pid_id"],
-        json!(pid),
-        "a PID link is stored as given"
-    );
+    assert_eq!(created["pid_id"], json!(pid));
 
     let t = token("RCH", &[Role::Procurement]);
     let unknown = "0193f000-0000-7000-8000-00000000beef";
@@ -198,6 +197,8 @@ async fn links_must_be_records_of_the_same_authority() {
         ("contract_id", unknown),
         ("intention_id", other_intention.as_str()),
         ("contract_id", other_contract.as_str()),
+        ("pid_id", unknown),
+        ("pid_id", other_pid.as_str()),
     ] {
         let mut body = new_risk();
         body[field] = json!(value);
