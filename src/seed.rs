@@ -19,6 +19,7 @@ const SCRIPTS: &[(&str, &str)] = &[
         "demo_social_value.sql",
         include_str!("db/demo_social_value.sql"),
     ),
+    ("demo_pids.sql", include_str!("db/demo_pids.sql")),
 ];
 
 /// Load the demo data set, all of it or none, in one transaction. Idempotent: running it again

@@ -1048,3 +1048,52 @@ async fn thresholds_are_reference_data_an_admin_replaces() {
         .json();
     assert_eq!(events["items"][0]["action"], "replace");
 }
+
+#[actix_web::test]
+async fn the_demo_data_has_pids_at_every_stage_with_their_sign_offs() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.connection();
+    commissioning_hub::seed::demo(&mut conn).unwrap();
+    commissioning_hub::seed::demo(&mut conn).unwrap();
+    let t = token("RCH", &[Role::Auditor]);
+    let all = app.get("/v1/pids?limit=500", &t).await.json();
+    let items = all["items"].as_array().unwrap();
+    assert_eq!(items.len(), 11, "loading twice adds nothing");
+    for status in [
+        "draft",
+        "submitted",
+        "approved",
+        "live",
+        "awarded",
+        "cancelled",
+    ] {
+        assert!(
+            items.iter().any(|p| p["status"] == status),
+            "a {status} PID"
+        );
+    }
+    let find = |reference: &str| {
+        items
+            .iter()
+            .find(|p| p["reference"] == reference)
+            .unwrap()
+            .clone()
+    };
+    let returned = find("SKP-PID-2026-0002");
+    assert_eq!(returned["sign_offs"]["last_return"]["role"], "finance");
+    let direct = find("TAM-PID-2026-0003");
+    assert_eq!(direct["transparency_notice_due"], true);
+    assert_eq!(
+        roles(&direct["sign_offs"]["outstanding"]),
+        ["finance", "key_decision"]
+    );
+    let awarded = find("RCH-PID-2026-0001");
+    assert_eq!(awarded["sign_offs"]["given"].as_array().unwrap().len(), 5);
+    assert_eq!(awarded["lots"].as_array().unwrap().len(), 3);
+    // A PID raised now continues the demo's numbering.
+    let year = chrono::Utc::now().format("%Y").to_string();
+    if year == "2026" {
+        let pid = raise_pid(&app, "RCH", json!({})).await;
+        assert_eq!(pid["reference"], "RCH-PID-2026-0004");
+    }
+}
