@@ -10,3 +10,5 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+// Governance (waivers, breaches) and spend.
+pub mod governance;

@@ -12,6 +12,8 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+// Governance (waivers, breaches) and spend.
+pub mod governance;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -44,7 +46,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(collaboration::configure)
             .configure(savings::configure)
             .configure(social_value::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            // Governance (waivers, breaches) and spend.
+            .configure(governance::configure),
     );
 }
 

@@ -17,3 +17,5 @@ mod reference;
 mod risks;
 mod savings;
 mod social_value;
+// Governance (waivers, breaches) and spend.
+mod governance;
