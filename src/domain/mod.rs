@@ -10,3 +10,4 @@ pub mod social_value;
 pub mod values;
 // Governance (waivers, breaches) and spend.
 pub mod governance;
+pub mod spend;

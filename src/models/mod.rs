@@ -12,3 +12,4 @@ pub mod savings;
 pub mod social_value;
 // Governance (waivers, breaches) and spend.
 pub mod governance;
+pub mod spend;

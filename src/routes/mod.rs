@@ -14,6 +14,7 @@ pub mod savings;
 pub mod social_value;
 // Governance (waivers, breaches) and spend.
 pub mod governance;
+pub mod spend;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -48,7 +49,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(social_value::configure)
             .configure(audit::configure)
             // Governance (waivers, breaches) and spend.
-            .configure(governance::configure),
+            .configure(governance::configure)
+            .configure(spend::configure),
     );
 }
 

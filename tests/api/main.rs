@@ -19,3 +19,4 @@ mod savings;
 mod social_value;
 // Governance (waivers, breaches) and spend.
 mod governance;
+mod spend;
