@@ -19,6 +19,11 @@ const SCRIPTS: &[(&str, &str)] = &[
         "demo_social_value.sql",
         include_str!("db/demo_social_value.sql"),
     ),
+    // Governance (waivers, breaches) and spend.
+    (
+        "demo_governance.sql",
+        include_str!("db/demo_governance.sql"),
+    ),
 ];
 
 /// Load the demo data set, all of it or none, in one transaction. Idempotent: running it again

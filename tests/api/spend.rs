@@ -427,3 +427,90 @@ async fn a_spend_import_needs_a_token_a_role_and_csv() {
     );
     assert_eq!(first.json()["imported"], 6);
 }
+
+#[actix_web::test]
+async fn the_demo_data_holds_waivers_breaches_and_a_spend_file_matched_as_an_import_would() {
+    let app = TestApp::spawn().await;
+    let mut conn = app.db.connection();
+    commissioning_hub::seed::demo(&mut conn).unwrap();
+    commissioning_hub::seed::demo(&mut conn).unwrap();
+    let t = token("RCH", &[Role::Auditor]);
+    let waivers = app.get("/v1/waivers", &t).await.json();
+    let statuses: Vec<&str> = waivers["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses.len(), 6);
+    for s in ["requested", "approved", "refused", "withdrawn"] {
+        assert!(statuses.contains(&s), "{s}");
+    }
+    let breaches = app.get("/v1/breaches?authority=RCH", &t).await.json();
+    assert_eq!(breaches["items"].as_array().unwrap().len(), 3);
+    let report = app
+        .get(
+            "/v1/governance/report?from=2026-04-01&to=2027-03-31&authority=RCH",
+            &t,
+        )
+        .await
+        .json();
+    assert_eq!(report["totals"]["waivers_requested_count"], 4);
+    assert_eq!(report["totals"]["waivers_approved_count"], 1);
+    assert_eq!(report["totals"]["waivers_refused_count"], 1);
+    assert_eq!(report["totals"]["breaches_count"], 2);
+    // Every demo line's key is what an import would compute, and its match what it would find.
+    let lines = app.get("/v1/spend/lines?authority=RCH", &t).await.json();
+    let lines = lines["items"].as_array().unwrap();
+    assert_eq!(lines.len(), 8);
+    for l in lines {
+        assert_eq!(
+            l["supplier_key"],
+            commissioning_hub::domain::spend::supplier_key(l["supplier_name"].as_str().unwrap()),
+        );
+    }
+    let matches: Vec<&str> = lines.iter().map(|l| l["match"].as_str().unwrap()).collect();
+    assert_eq!(
+        matches,
+        [
+            "matched",
+            "matched",
+            "matched",
+            "off_contract",
+            "below_threshold",
+            "off_contract",
+            "matched",
+            "off_contract"
+        ]
+    );
+    // Re-importing the same lines as a file adds nothing and agrees on every match.
+    let mut csv = String::from("Body,Date,Supplier,Amount,Expense Type,Reference\n");
+    for l in lines {
+        csv.push_str(&format!(
+            "{},{},{},{},{},{}\n",
+            l["body"].as_str().unwrap(),
+            l["payment_date"].as_str().unwrap(),
+            l["supplier_name"].as_str().unwrap(),
+            commissioning_hub::domain::savings::pounds(l["amount_pence"].as_i64().unwrap()),
+            l["expense_type"].as_str().unwrap(),
+            l["reference"].as_str().unwrap(),
+        ));
+    }
+    let again = import(&app, "RCH", csv.clone()).await;
+    assert_eq!(
+        again.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
+    assert_eq!(again.json()["already_imported"], 8);
+    let fresh = TestApp::spawn().await;
+    let mut conn = fresh.db.connection();
+    commissioning_hub::seed::demo(&mut conn).unwrap();
+    diesel::sql_query("DELETE FROM spend_lines")
+        .execute(&mut conn)
+        .unwrap();
+    let imported = import(&fresh, "RCH", csv).await.json();
+    assert_eq!(imported["matched"], 4);
+    assert_eq!(imported["unmatched"], 4);
+}
