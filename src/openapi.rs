@@ -46,6 +46,8 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Procurement initiation documents", description = "PIDs raised from approved intentions: regime, route to market, lots, timetable and evaluation; governance sign-offs by configurable rules; the procurement thresholds route checks use"),
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
+        (name = "Governance", description = "Waivers of the Contract Procedure Rules and who decides them, breaches, and the audit committee report"),
+        (name = "Spend", description = "The council's spend file matched to the contract register, and off-contract spend"),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
     components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),

@@ -484,6 +484,84 @@ diesel::joinable!(sign_off_rules -> authorities (authority_id));
 diesel::allow_tables_to_appear_in_same_query!(pid_sign_offs, pids);
 diesel::allow_tables_to_appear_in_same_query!(sign_off_rules, authorities);
 
+// Governance: waivers, breaches, spend lines.
+diesel::table! {
+    waiver_approver_rules (min_value_pence) {
+        min_value_pence -> Int8,
+        approver -> Text,
+    }
+}
+
+diesel::table! {
+    waivers (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        pid_id -> Nullable<Uuid>,
+        contract_id -> Nullable<Uuid>,
+        reason -> Text,
+        justification -> Text,
+        value_pence -> Int8,
+        period_start -> Date,
+        period_end -> Date,
+        requested_on -> Date,
+        approver -> Text,
+        status -> Text,
+        decided_on -> Nullable<Date>,
+        decided_by -> Nullable<Text>,
+        decision_note -> Nullable<Text>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    breaches (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        pid_id -> Nullable<Uuid>,
+        contract_id -> Nullable<Uuid>,
+        kind -> Text,
+        how_found -> Text,
+        description -> Text,
+        remedy -> Text,
+        value_pence -> Int8,
+        identified_on -> Date,
+        status -> Text,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    spend_lines (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        reference -> Text,
+        body -> Text,
+        payment_date -> Date,
+        supplier_name -> Text,
+        supplier_key -> Text,
+        amount_pence -> Int8,
+        expense_type -> Text,
+        contract_id -> Nullable<Uuid>,
+        created_by -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(waivers -> authorities (authority_id));
+diesel::joinable!(breaches -> authorities (authority_id));
+diesel::joinable!(spend_lines -> authorities (authority_id));
+diesel::allow_tables_to_appear_in_same_query!(waivers, authorities);
+diesel::allow_tables_to_appear_in_same_query!(breaches, authorities);
+diesel::allow_tables_to_appear_in_same_query!(spend_lines, authorities);
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     authorities,

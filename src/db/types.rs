@@ -51,6 +51,16 @@ text_column!(
     ThresholdKind
 );
 
+text_column!(
+    crate::domain::governance::WaiverReason,
+    crate::domain::governance::WaiverStatus,
+    crate::domain::governance::WaiverDecision,
+    crate::domain::governance::Approver,
+    crate::domain::governance::BreachKind,
+    crate::domain::governance::HowFound,
+    crate::domain::governance::BreachStatus
+);
+
 /// Newtypes over a number or date, checked again on the way out of the database.
 macro_rules! number_column {
     ($($ty:ty => $sql:ty, $raw:ty);+ $(;)?) => {$(

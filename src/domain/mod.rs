@@ -9,3 +9,6 @@ pub mod risks;
 pub mod savings;
 pub mod social_value;
 pub mod values;
+// Governance (waivers, breaches) and spend.
+pub mod governance;
+pub mod spend;

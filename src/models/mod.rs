@@ -11,3 +11,6 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+// Governance (waivers, breaches) and spend.
+pub mod governance;
+pub mod spend;

@@ -13,6 +13,9 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+// Governance (waivers, breaches) and spend.
+pub mod governance;
+pub mod spend;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -46,7 +49,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(savings::configure)
             .configure(social_value::configure)
             .configure(pids::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            // Governance (waivers, breaches) and spend.
+            .configure(governance::configure)
+            .configure(spend::configure),
     );
 }
 

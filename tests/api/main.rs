@@ -18,3 +18,6 @@ mod reference;
 mod risks;
 mod savings;
 mod social_value;
+// Governance (waivers, breaches) and spend.
+mod governance;
+mod spend;
