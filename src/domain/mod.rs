@@ -8,3 +8,6 @@ pub mod risks;
 pub mod savings;
 pub mod social_value;
 pub mod values;
+
+// OCDS publication and the pipeline notice.
+pub mod ocds;

@@ -10,3 +10,6 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+
+// OCDS publication and the pipeline notice.
+pub mod publication;

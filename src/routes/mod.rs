@@ -13,6 +13,9 @@ pub mod risks;
 pub mod savings;
 pub mod social_value;
 
+// OCDS publication and the pipeline notice.
+pub mod publication;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use base64::Engine;
@@ -44,7 +47,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(collaboration::configure)
             .configure(savings::configure)
             .configure(social_value::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            .configure(publication::configure),
     );
 }
 

@@ -848,7 +848,7 @@ fn forecast_csv(f: &SavingsForecast) -> Result<String, ApiError> {
     String::from_utf8(w.into_inner().map_err(ApiError::internal)?).map_err(ApiError::internal)
 }
 
-fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
+pub(crate) fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
     format == Some("csv")
         || req
             .headers()

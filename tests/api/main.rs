@@ -17,3 +17,6 @@ mod reference;
 mod risks;
 mod savings;
 mod social_value;
+
+// OCDS publication and the pipeline notice.
+mod ocds;
