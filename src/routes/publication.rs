@@ -315,8 +315,8 @@ fn release_package_example() -> Value {
             "contractPeriod": {"startDate": "2027-04-01T00:00:00Z"},
             "items": [{"id": "1", "description": "Home Care", "classification": {"scheme": "CPV", "id": "85311100"}}]}
     }],
-    "next_cursor": "AAAAAAAAA-gBk7EAAAAAcACAAAAAAAAAAQ",
-    "links": {"next": "https://hub.example.gov.uk/v1/public/ocds/releases?after=AAAAAAAAA-gBk7EAAAAAcACAAAAAAAAAAQ&limit=50"}
+    "next_cursor": "AAAAAAAAA-gBk7EAAABwAIAAAAAAAAAB",
+    "links": {"next": "https://hub.example.gov.uk/v1/public/ocds/releases?after=AAAAAAAAA-gBk7EAAABwAIAAAAAAAAAB&limit=50"}
     })
 }
 
@@ -381,7 +381,7 @@ impl ToSchema for RecordPackage {}
 #[into_params(parameter_in = Query)]
 pub struct ReleaseParams {
     /// `next_cursor` of the previous page: only releases after it. Without it, from the start.
-    #[param(value_type = Option<FeedCursor>)]
+    #[param(value_type = Option<String>, pattern = "^[A-Za-z0-9_-]{32}$", example = "AAAAAAAAA-gBk7EAAABwAIAAAAAAAAAB")]
     pub after: Option<FeedCursor>,
     /// Releases per page, 1 to 500 (default 50).
     #[param(value_type = Option<Limit>)]
@@ -625,7 +625,11 @@ fn pipeline_csv(n: &PipelineNotice) -> Result<Vec<u8>, ApiError> {
         (String = "text/csv", example = json!("ocid,authority,reference,title,category,cpv_codes,estimated_whole_life_value_gbp,estimated_annual_value_gbp,planned_procurement_start,planned_contract_start,status\nocds-xxxxxx-0193b000-0000-7000-8000-000000000007,RCH,RCH-CI-2026-0007,Home care,home-care,85311100-3,62500000.00,12500000.00,2026-06-01,2027-04-01,approved\n"))),
         headers(("ETag" = String, description = "Hash of the body; send as If-None-Match"))),
         (status = 304, description = "Not modified since the ETag sent in If-None-Match",
-            headers(("ETag" = String, description = "Hash of the body")))))]
+            headers(("ETag" = String, description = "Hash of the body"))),
+        (status = 404, description = "No authority has this code", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/not-found", "title": "Not Found", "status": 404,
+                "detail": "authority ZZZ was not found"}))))]
 #[get("/public/pipeline")]
 async fn pipeline_notice(
     pool: Db,
