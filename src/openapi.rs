@@ -23,7 +23,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 authorities (Stockport, Tameside, Trafford, Rochdale) and their partners: the forward plan of commissioning \
 intentions, and (as they land) procurement initiation documents, social value, collaboration, benchmarks and \
 savings forecasts.\n\n\
-**Authentication.** Every endpoint except health, metrics and these docs needs `Authorization: Bearer <JWT>` \
+**Authentication.** Every endpoint except health, metrics, these docs and the public feeds under `/v1/public/` (OCDS, the pipeline notice) needs `Authorization: Bearer <JWT>` \
 with the claims `sub`, `authority` (e.g. `RCH`), `roles`, `exp`, `iss` and `aud`. For development, \
 `commissioning-hub token --authority RCH --role commissioner` prints a token: paste it into **Authorize**.\n\n\
 **Conventions.** Money is integer pence (`*_pence`). Financial years are written `2026/27`. Lists take \
