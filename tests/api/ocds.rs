@@ -284,6 +284,13 @@ async fn published_changes_are_valid_ocds_planning_releases() {
 
     let package = feed_with(&app, "", 2).await;
     schemas.assert_package(&package);
+    // The validator bites: a tag outside the closed codelist, or a text amount, is refused.
+    let mut broken = package.clone();
+    broken["releases"][0]["tag"] = json!(["pipelineNotice"]);
+    assert!(!schemas.package.is_valid(&broken));
+    let mut broken = package.clone();
+    broken["releases"][0]["planning"]["budget"]["amount"]["amount"] = json!("4500000.01");
+    assert!(!schemas.package.is_valid(&broken));
     let releases = package["releases"].as_array().unwrap();
     assert_eq!(
         releases.len(),
