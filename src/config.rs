@@ -39,6 +39,61 @@ pub struct Config {
 
     #[command(flatten)]
     pub jwt: JwtConfig,
+
+    #[command(flatten)]
+    pub publication: PublicationConfig,
+}
+
+/// How the public OCDS feed names itself.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PublicationConfig {
+    /// OCID prefix of the OCDS releases. Register a real one with the OCDS helpdesk (data@open-contracting.org);
+    /// `ocds-xxxxxx` is the standard's placeholder for unregistered publication.
+    #[arg(long = "ocid-prefix", env = "OCDS_OCID_PREFIX", default_value = "ocds-xxxxxx", value_parser = parse_ocid_prefix)]
+    pub ocid_prefix: String,
+
+    /// Publisher name in the OCDS packages.
+    #[arg(
+        long = "ocds-publisher",
+        env = "OCDS_PUBLISHER_NAME",
+        default_value = "STAR Procurement commissioning hub"
+    )]
+    pub publisher: String,
+
+    /// Licence of the published data (a URL).
+    #[arg(
+        long = "ocds-license",
+        env = "OCDS_LICENSE",
+        default_value = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+    )]
+    pub license: String,
+}
+
+impl Default for PublicationConfig {
+    fn default() -> Self {
+        PublicationConfig {
+            ocid_prefix: "ocds-xxxxxx".into(),
+            publisher: "STAR Procurement commissioning hub".into(),
+            license: "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
+                .into(),
+        }
+    }
+}
+
+/// An ocid prefix is `ocds-` and six lower-case letters or digits.
+fn parse_ocid_prefix(s: &str) -> Result<String, String> {
+    let ok = s.len() == 11
+        && s.starts_with("ocds-")
+        && s[5..]
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit());
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(format!(
+            "an ocid prefix is ocds- and six lower-case letters or digits, not {s:?}"
+        ))
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]

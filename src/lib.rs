@@ -35,6 +35,7 @@ pub struct AppState {
     pub verifier: web::Data<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub limits: web::Data<BodyLimits>,
+    pub publisher: web::Data<domain::ocds::Publisher>,
 }
 
 /// Largest request bodies accepted: JSON bodies, and bulk imports (which read their own payload).
@@ -52,7 +53,16 @@ impl AppState {
             verifier: web::Data::new(verifier),
             metrics: web::Data::new(metrics),
             limits: web::Data::new(limits),
+            publisher: web::Data::new(domain::ocds::Publisher::from(
+                &config::PublicationConfig::default(),
+            )),
         })
+    }
+
+    /// The same state publishing OCDS under `publication` (the default is the placeholder prefix).
+    pub fn with_publication(mut self, publication: &config::PublicationConfig) -> Self {
+        self.publisher = web::Data::new(domain::ocds::Publisher::from(publication));
+        self
     }
 }
 
@@ -127,6 +137,7 @@ pub fn app(
         .app_data(state.verifier.clone())
         .app_data(state.metrics.clone())
         .app_data(state.limits.clone())
+        .app_data(state.publisher.clone())
         .app_data(web::PayloadConfig::new(state.limits.json))
         .app_data(web::PathConfig::default().error_handler(move |err, req| {
             // `/posts/import` also fits `/posts/{id}`: a wrong method on the literal path is 405.
@@ -177,7 +188,7 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         json: config.max_body_bytes,
         import: config.max_import_bytes,
     };
-    let state = AppState::new(pool, verifier, limits)?;
+    let state = AppState::new(pool, verifier, limits)?.with_publication(&config.publication);
     log::info!("listening on http://{} (docs at /docs)", config.bind);
     HttpServer::new(move || app(state.clone()))
         .bind(&config.bind)

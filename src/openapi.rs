@@ -23,7 +23,7 @@ use crate::error::{FieldError, PROBLEM_JSON, Problem};
 authorities (Stockport, Tameside, Trafford, Rochdale) and their partners: the forward plan of commissioning \
 intentions, and (as they land) procurement initiation documents, social value, collaboration, benchmarks and \
 savings forecasts.\n\n\
-**Authentication.** Every endpoint except health, metrics and these docs needs `Authorization: Bearer <JWT>` \
+**Authentication.** Every endpoint except health, metrics, these docs and the public feeds under `/v1/public/` (OCDS, the pipeline notice) needs `Authorization: Bearer <JWT>` \
 with the claims `sub`, `authority` (e.g. `RCH`), `roles`, `exp`, `iss` and `aud`. For development, \
 `commissioning-hub token --authority RCH --role commissioner` prints a token: paste it into **Authorize**.\n\n\
 **Conventions.** Money is integer pence (`*_pence`). Financial years are written `2026/27`. Lists take \
@@ -48,6 +48,7 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Governance", description = "Waivers of the Contract Procedure Rules and who decides them, breaches, and the audit committee report"),
         (name = "Spend", description = "The council's spend file matched to the contract register, and off-contract spend"),
+        (name = "Publication", description = "Publishing the forward plan: the public OCDS 1.1 feed and the Procurement Act 2023 pipeline notice, open to all without a token"),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
     components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),

@@ -19,15 +19,12 @@ const SCRIPTS: &[(&str, &str)] = &[
         "demo_social_value.sql",
         include_str!("db/demo_social_value.sql"),
     ),
-<<<<<<< HEAD
     ("demo_pids.sql", include_str!("db/demo_pids.sql")),
-=======
     // Governance (waivers, breaches) and spend.
     (
         "demo_governance.sql",
         include_str!("db/demo_governance.sql"),
     ),
->>>>>>> wt/governance
 ];
 
 /// Load the demo data set, all of it or none, in one transaction. Idempotent: running it again

@@ -77,6 +77,7 @@ diesel::table! {
         decision_note -> Nullable<Text>,
         decided_by -> Nullable<Text>,
         rolled_from -> Nullable<Uuid>,
+        published_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -12,3 +12,6 @@ pub mod values;
 // Governance (waivers, breaches) and spend.
 pub mod governance;
 pub mod spend;
+
+// OCDS publication and the pipeline notice.
+pub mod ocds;

@@ -47,6 +47,8 @@ pub struct IntentionRow {
     pub decision_note: Option<String>,
     pub decided_by: Option<String>,
     pub rolled_from: Option<Uuid>,
+    /// When the authority published it (the public OCDS feed and pipeline show it); `None` when not.
+    pub published_at: Option<DateTime<Utc>>,
 }
 
 /// A lifecycle step: the new status and, for a board decision, its record. For the decision

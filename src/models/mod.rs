@@ -14,3 +14,6 @@ pub mod social_value;
 // Governance (waivers, breaches) and spend.
 pub mod governance;
 pub mod spend;
+
+// OCDS publication and the pipeline notice.
+pub mod publication;

@@ -344,6 +344,7 @@ async fn roll_forward(
                 decision_note: None,
                 decided_by: None,
                 rolled_from: Some(row.id),
+                published_at: None,
                 ..row
             };
             let view = Intention::from((IntentionRow::insert(conn, &copy)?, authority, category));

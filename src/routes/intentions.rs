@@ -44,7 +44,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(withdraw);
 }
 
-const ENTITY: &str = "commissioning_intention";
+pub(crate) const ENTITY: &str = "commissioning_intention";
 
 /// A commissioning intention: one line of an authority's forward plan.
 #[derive(Debug, Serialize, ToSchema)]
@@ -74,6 +74,8 @@ const ENTITY: &str = "commissioning_intention";
                  "note": "Approved subject to market engagement in Q1.", "decided_by": "chair@rochdale.gov.uk"},
     "allowed_actions": ["revise", "start_procurement", "withdraw"],
     "rolled_from": null,
+    "published": true,
+    "published_at": "2026-11-24T10:00:00Z",
     "version": 3,
     "created_by": "jo.bloggs@rochdale.gov.uk",
     "created_at": "2026-11-23T09:00:00Z",
@@ -115,6 +117,11 @@ pub struct Intention {
     pub allowed_actions: Vec<Action>,
     /// The intention of an earlier year this one was rolled forward from.
     pub rolled_from: Option<Uuid>,
+    /// Whether the authority has published it: published intentions appear, without a token, in
+    /// the OCDS feed (`/v1/public/ocds/...`) and the pipeline notice (`/v1/public/pipeline`).
+    pub published: bool,
+    /// When it was published (`null` while unpublished).
+    pub published_at: Option<DateTime<Utc>>,
     /// Moves on by one with every change; the ETag carries it.
     pub version: i32,
     /// Subject of the token that created it.
@@ -156,6 +163,8 @@ impl From<IntentionWithCodes> for Intention {
             }),
             allowed_actions: allowed_actions(row.status),
             rolled_from: row.rolled_from,
+            published: row.published_at.is_some(),
+            published_at: row.published_at,
             version: row.version,
             created_by: row.created_by,
             created_at: row.created_at,
@@ -165,7 +174,7 @@ impl From<IntentionWithCodes> for Intention {
 }
 
 impl Intention {
-    fn audit_json(&self) -> Result<serde_json::Value, ApiError> {
+    pub(crate) fn audit_json(&self) -> Result<serde_json::Value, ApiError> {
         serde_json::to_value(self).map_err(ApiError::internal)
     }
 }
@@ -438,6 +447,7 @@ async fn create(
                     created_by: caller.subject.clone(),
                     created_at: now,
                     updated_at: now,
+                    published_at: None,
                     decision: None,
                     decision_date: None,
                     minute_reference: None,

@@ -17,6 +17,9 @@ pub mod social_value;
 pub mod governance;
 pub mod spend;
 
+// OCDS publication and the pipeline notice.
+pub mod publication;
+
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use base64::Engine;
@@ -52,7 +55,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(audit::configure)
             // Governance (waivers, breaches) and spend.
             .configure(governance::configure)
-            .configure(spend::configure),
+            .configure(spend::configure)
+            .configure(publication::configure),
     );
 }
 

@@ -21,3 +21,6 @@ mod social_value;
 // Governance (waivers, breaches) and spend.
 mod governance;
 mod spend;
+
+// OCDS publication and the pipeline notice.
+mod ocds;

@@ -1,0 +1,4 @@
+DROP INDEX audit_events_published_intention_idx;
+DROP INDEX audit_events_published_intention_feed_idx;
+DROP INDEX commissioning_intentions_published_idx;
+ALTER TABLE commissioning_intentions DROP COLUMN published_at;
