@@ -9,84 +9,215 @@ use crate::auth::Role;
 use crate::domain::values::Pence;
 use crate::error::FieldError;
 
-/// Declares a snake_case text enum stored in a text column.
-macro_rules! text_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema,
-            strum::EnumString, strum::IntoStaticStr, strum::Display, strum::VariantArray,
-            diesel::AsExpression, diesel::FromSqlRow,
-        )]
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        #[serde(rename_all = "snake_case")]
-        #[strum(serialize_all = "snake_case")]
-        pub enum $name { $($(#[$vdoc])* $variant),+ }
-    };
+/// The procurement regime the PID runs under.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Regime {
+    /// The Procurement Act 2023 (procurements begun on or after 24 February 2025).
+    #[serde(rename = "procurement_act_2023")]
+    #[strum(serialize = "procurement_act_2023")]
+    ProcurementAct2023,
+    /// The Public Contracts Regulations 2015, only for processes begun before 24 February 2025.
+    #[serde(rename = "pcr_2015")]
+    #[strum(serialize = "pcr_2015")]
+    Pcr2015,
+    /// The Procurement Act 2023's light-touch regime for social and other specific services.
+    LightTouch,
+    /// The Health Care Services (Provider Selection Regime) Regulations 2023.
+    ProviderSelectionRegime,
 }
 
-text_enum!(
-    /// The procurement regime the PID runs under.
-    Regime {
-        /// The Procurement Act 2023 (procurements begun on or after 24 February 2025).
-        #[serde(rename = "procurement_act_2023")]
-        #[strum(serialize = "procurement_act_2023")]
-        ProcurementAct2023,
-        /// The Public Contracts Regulations 2015, only for processes begun before 24 February 2025.
-        #[serde(rename = "pcr_2015")]
-        #[strum(serialize = "pcr_2015")]
-        Pcr2015,
-        /// The Procurement Act 2023's light-touch regime for social and other specific services.
-        LightTouch,
-        /// The Health Care Services (Provider Selection Regime) Regulations 2023.
-        ProviderSelectionRegime,
-    }
-);
+/// What is being bought: it decides which threshold applies (light-touch services have their own).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ContractType {
+    Goods,
+    Services,
+    Works,
+}
 
-text_enum!(
-    /// What is being bought: it decides which threshold applies (light-touch services have their own).
-    ContractType { Goods, Services, Works }
-);
+/// How the contract will be let.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum Route {
+    Open,
+    CompetitiveFlexible,
+    FrameworkCallOff,
+    DynamicMarket,
+    /// Needs a justification; under the 2023 Act a transparency notice (UK5) is due.
+    DirectAward,
+    BelowThresholdQuote,
+}
 
-text_enum!(
-    /// How the contract will be let.
-    Route {
-        Open,
-        CompetitiveFlexible,
-        FrameworkCallOff,
-        DynamicMarket,
-        /// Needs a justification; under the 2023 Act a transparency notice (UK5) is due.
-        DirectAward,
-        BelowThresholdQuote,
-    }
-);
+/// Where a PID stands. `returned` is never held: a return sends the PID back to `draft`
+/// (with the reasons shown as `last_return`), where it is edited and submitted again.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum PidStatus {
+    Draft,
+    Submitted,
+    Approved,
+    Returned,
+    Live,
+    Awarded,
+    Cancelled,
+}
 
-text_enum!(
-    /// Where a PID stands. `returned` is never held: a return sends the PID back to `draft`
-    /// (with the reasons shown as `last_return`), where it is edited and submitted again.
-    PidStatus { Draft, Submitted, Approved, Returned, Live, Awarded, Cancelled }
-);
+/// A governance sign-off a PID may need under the authority's Constitution.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum SignOffRole {
+    CommissioningLead,
+    ProcurementLead,
+    Finance,
+    Legal,
+    KeyDecision,
+}
 
-text_enum!(
-    /// A governance sign-off a PID may need under the authority's Constitution.
-    SignOffRole { CommissioningLead, ProcurementLead, Finance, Legal, KeyDecision }
-);
+/// A signatory's outcome: approve the submission, or return it to draft with reasons.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum SignOffOutcome {
+    Approved,
+    Returned,
+}
 
-text_enum!(
-    /// A signatory's outcome: approve the submission, or return it to draft with reasons.
-    SignOffOutcome { Approved, Returned }
-);
-
-text_enum!(
-    /// The kinds of procurement threshold.
-    ThresholdKind {
-        /// Supplies and services, sub-central authorities.
-        GoodsServices,
-        Works,
-        /// Light-touch services (most adult social care).
-        LightTouch,
-    }
-);
+/// The kinds of procurement threshold.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum ThresholdKind {
+    /// Supplies and services, sub-central authorities.
+    GoodsServices,
+    Works,
+    /// Light-touch services (most adult social care).
+    LightTouch,
+}
 
 impl SignOffRole {
     /// The token role that may give this sign-off: commissioning lead ← `commissioner`,
@@ -121,7 +252,7 @@ impl SignOffRole {
 )]
 #[serde(rename_all = "snake_case")]
 #[strum(serialize_all = "snake_case")]
-pub enum Action {
+pub enum PidAction {
     /// Put a draft to governance: the sign-offs the rules require are fixed for this submission.
     Submit,
     /// Taken by the last required approving sign-off (`POST /v1/pids/{id}/sign-offs`).
@@ -138,7 +269,7 @@ pub enum Action {
 
 /// One row of the lifecycle: an action, the states it may start from, where it leads and who may take it.
 pub struct Transition {
-    pub action: Action,
+    pub action: PidAction,
     pub from: &'static [PidStatus],
     pub to: PidStatus,
     pub roles: &'static [Role],
@@ -161,44 +292,44 @@ pub const SIGNATORIES: &[Role] = &[
 /// The PID lifecycle, as data: handlers check it, the OpenAPI descriptions list it.
 pub const LIFECYCLE: &[Transition] = &[
     Transition {
-        action: Action::Submit,
+        action: PidAction::Submit,
         from: &[S::Draft],
         to: S::Submitted,
         roles: WRITERS,
     },
     Transition {
-        action: Action::Approve,
+        action: PidAction::Approve,
         from: &[S::Submitted],
         to: S::Approved,
         roles: SIGNATORIES,
     },
     Transition {
-        action: Action::Return,
+        action: PidAction::Return,
         from: &[S::Submitted],
         to: S::Draft,
         roles: SIGNATORIES,
     },
     Transition {
-        action: Action::GoLive,
+        action: PidAction::GoLive,
         from: &[S::Approved],
         to: S::Live,
         roles: &[Role::Procurement, Role::Admin],
     },
     Transition {
-        action: Action::Award,
+        action: PidAction::Award,
         from: &[S::Live],
         to: S::Awarded,
         roles: &[Role::Procurement, Role::Admin],
     },
     Transition {
-        action: Action::Cancel,
+        action: PidAction::Cancel,
         from: &[S::Draft, S::Submitted, S::Approved, S::Live],
         to: S::Cancelled,
         roles: WRITERS,
     },
 ];
 
-impl Action {
+impl PidAction {
     pub fn transition(self) -> &'static Transition {
         LIFECYCLE
             .iter()
@@ -208,7 +339,7 @@ impl Action {
 }
 
 /// The actions a PID in `status` allows (whoever takes them).
-pub fn allowed_actions(status: PidStatus) -> Vec<Action> {
+pub fn allowed_actions(status: PidStatus) -> Vec<PidAction> {
     LIFECYCLE
         .iter()
         .filter(|t| t.from.contains(&status))
@@ -220,13 +351,13 @@ pub fn allowed_actions(status: PidStatus) -> Vec<Action> {
 #[derive(Debug, PartialEq)]
 pub enum Refusal {
     Role {
-        action: Action,
+        action: PidAction,
         needs: &'static [Role],
     },
     State {
-        action: Action,
+        action: PidAction,
         status: PidStatus,
-        allowed: Vec<Action>,
+        allowed: Vec<PidAction>,
     },
 }
 
@@ -260,7 +391,7 @@ impl std::fmt::Display for Refusal {
 
 /// Check `action` on a PID in `status` by a caller with `roles`; the status it leads to.
 pub fn check_transition(
-    action: Action,
+    action: PidAction,
     status: PidStatus,
     roles: &[Role],
 ) -> Result<PidStatus, Refusal> {
@@ -288,7 +419,7 @@ pub fn lifecycle_table() -> String {
         let from: Vec<&str> = t.from.iter().map(|s| <&str>::from(*s)).collect();
         let roles: Vec<String> = t.roles.iter().map(|r| r.to_string()).collect();
         let roles = match t.action {
-            Action::Approve | Action::Return => {
+            PidAction::Approve | PidAction::Return => {
                 format!("a required signatory ({})", roles.join(", "))
             }
             _ => roles.join(", "),
@@ -648,18 +779,18 @@ mod tests {
     fn the_lifecycle_allows_its_paths_and_refuses_the_rest() {
         let commissioner = [Role::Commissioner];
         assert_eq!(
-            check_transition(Action::Submit, S::Draft, &commissioner),
+            check_transition(PidAction::Submit, S::Draft, &commissioner),
             Ok(S::Submitted)
         );
         assert_eq!(
-            check_transition(Action::Return, S::Submitted, &[Role::Finance]),
+            check_transition(PidAction::Return, S::Submitted, &[Role::Finance]),
             Ok(S::Draft)
         );
         assert!(matches!(
-            check_transition(Action::GoLive, S::Approved, &commissioner),
+            check_transition(PidAction::GoLive, S::Approved, &commissioner),
             Err(Refusal::Role { .. })
         ));
-        let refused = check_transition(Action::Submit, S::Approved, &commissioner).unwrap_err();
+        let refused = check_transition(PidAction::Submit, S::Approved, &commissioner).unwrap_err();
         assert_eq!(
             refused.to_string(),
             "cannot submit a PID that is approved; actions allowed now: go_live, cancel"

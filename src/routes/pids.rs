@@ -17,7 +17,7 @@ use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::intentions::{self, IntentionStatus};
 use crate::domain::pids::{
-    Action, ContractType, PidStatus, Regime, Route, RouteFacts, SignOffOutcome, SignOffRole,
+    ContractType, PidAction, PidStatus, Regime, Route, RouteFacts, SignOffOutcome, SignOffRole,
     SignOffRule, Threshold, WRITERS, Weighting, allowed_actions, check_transition, default_rules,
     required_sign_offs, route_problems, rule_problems, threshold_in_force, threshold_kind,
     threshold_problems, transparency_notice_due,
@@ -194,7 +194,7 @@ pub struct Pid {
     pub submission: i32,
     pub sign_offs: SignOffs,
     /// The lifecycle actions its status allows (the caller's roles decide which they may take).
-    pub allowed_actions: Vec<Action>,
+    pub allowed_actions: Vec<PidAction>,
     /// Moves on by one with every change; the ETag carries it.
     pub version: i32,
     pub created_by: String,
@@ -1004,7 +1004,7 @@ fn transition(
     conn: &mut diesel::PgConnection,
     caller: &Caller,
     found: PidWithCodes,
-    action: Action,
+    action: PidAction,
     change: PidStatusChange,
 ) -> Result<Pid, ApiError> {
     let id = found.0.id;
@@ -1029,7 +1029,7 @@ async fn take(
     caller: Caller,
     id: Uuid,
     if_match: IfMatch,
-    action: Action,
+    action: PidAction,
 ) -> Result<HttpResponse, ApiError> {
     let view = db::transaction(&pool, move |conn| {
         let found = PidRow::find_for_update(conn, id)?;
@@ -1042,7 +1042,7 @@ async fn take(
             submission: None,
             required_sign_offs: None,
         };
-        if action == Action::Submit {
+        if action == PidAction::Submit {
             // Thresholds or the PID's facts may have moved since it was written: check again.
             let draft = Draft {
                 title: row.title.clone(),
@@ -1077,7 +1077,7 @@ async fn take(
         }
         let intention_id = row.intention_id;
         let after = transition(conn, &caller, found, action, change)?;
-        if action == Action::Award {
+        if action == PidAction::Award {
             let (intention, _, _) = IntentionRow::find(conn, intention_id)?;
             if intention.status == IntentionStatus::InProcurement {
                 move_intention(conn, &caller, intention_id, intentions::Action::Award)?;
@@ -1113,25 +1113,25 @@ macro_rules! action_endpoint {
 action_endpoint!(
     submit,
     "/pids/{id}/submit",
-    Action::Submit,
+    PidAction::Submit,
     "Submit a draft PID for governance sign-off (`commissioner`, `procurement` or `admin`). The PID is checked again (422 naming the field or rule); the sign-offs the authority's rules require for its value and route are fixed for this submission, and sign-offs of earlier submissions no longer count."
 );
 action_endpoint!(
     go_live,
     "/pids/{id}/go-live",
-    Action::GoLive,
+    PidAction::GoLive,
     "Record that an approved procurement is under way: the tender or call-off is out (`procurement` or `admin`)."
 );
 action_endpoint!(
     award,
     "/pids/{id}/award",
-    Action::Award,
+    PidAction::Award,
     "Record that the contract is awarded (`procurement` or `admin`); an `in_procurement` intention is awarded with it (its own audit event)."
 );
 action_endpoint!(
     cancel,
     "/pids/{id}/cancel",
-    Action::Cancel,
+    PidAction::Cancel,
     "Cancel a PID that is draft, submitted, approved or live (`commissioner`, `procurement` or `admin`). The intention stays `in_procurement`: withdraw it, or raise a new PID, as the case needs."
 );
 
@@ -1205,8 +1205,8 @@ async fn sign_off(
         let row = found.0.clone();
         caller.require_authority(&found.1)?;
         let action = match request.outcome {
-            SignOffOutcome::Approved => Action::Approve,
-            SignOffOutcome::Returned => Action::Return,
+            SignOffOutcome::Approved => PidAction::Approve,
+            SignOffOutcome::Returned => PidAction::Return,
         };
         check_transition(action, row.status, &caller.roles)?;
         let needs = request.role.token_role();
@@ -1273,8 +1273,8 @@ async fn sign_off(
         // The audit event is the PID's: its view after shows the sign-off among those given (or
         // as the last return), so the trail and the feed carry who signed, as what, and when.
         let (status, audit_action) = match request.outcome {
-            SignOffOutcome::Returned => (PidStatus::Draft, Action::Return.into()),
-            SignOffOutcome::Approved if complete => (PidStatus::Approved, Action::Approve.into()),
+            SignOffOutcome::Returned => (PidStatus::Draft, PidAction::Return.into()),
+            SignOffOutcome::Approved if complete => (PidStatus::Approved, PidAction::Approve.into()),
             SignOffOutcome::Approved => (row.status, "sign_off"),
         };
         PidRow::change_status(
