@@ -197,6 +197,11 @@ fn api_type_names_are_unique_so_no_schema_hides_another() {
                     .trim_end_matches(['{', '(', ';'])
                     .to_string();
                 let name = name.split('<').next().unwrap().to_string();
+                // A macro's `pub enum $name` is a template, not a type.
+                if name.starts_with('$') {
+                    pending = false;
+                    continue;
+                }
                 if let Some(other) = seen.insert(name.clone(), file.clone()) {
                     panic!(
                         "two API types are named {name}: {} and {}",
