@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod models;
 pub mod openapi;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod telemetry;
@@ -35,6 +36,7 @@ pub struct AppState {
     pub verifier: web::Data<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub limits: web::Data<BodyLimits>,
+    pub rate_limit: web::Data<rate_limit::RateLimiter>,
 }
 
 /// Largest request bodies accepted: JSON bodies, and bulk imports (which read their own payload).
@@ -52,7 +54,14 @@ impl AppState {
             verifier: web::Data::new(verifier),
             metrics: web::Data::new(metrics),
             limits: web::Data::new(limits),
+            rate_limit: web::Data::new(rate_limit::RateLimiter::unlimited()),
         })
+    }
+
+    /// Limit each caller to `limit` (none: unlimited, as `new` leaves it).
+    pub fn with_rate_limit(mut self, limit: Option<rate_limit::RateLimit>) -> Self {
+        self.rate_limit = web::Data::new(rate_limit::RateLimiter::new(limit));
+        self
     }
 }
 
@@ -127,6 +136,7 @@ pub fn app(
         .app_data(state.verifier.clone())
         .app_data(state.metrics.clone())
         .app_data(state.limits.clone())
+        .app_data(state.rate_limit.clone())
         .app_data(web::PayloadConfig::new(state.limits.json))
         .app_data(web::PathConfig::default().error_handler(move |err, req| {
             // `/posts/import` also fits `/posts/{id}`: a wrong method on the literal path is 405.
@@ -172,14 +182,30 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Ok(())
     })
     .await??;
-    let pool = db::pool(&config.database_url, config.pool_size, config.pool_timeout);
+    let tuning = &config.tuning;
+    let pool = db::pool_with(
+        &config.database_url,
+        &db::PoolSettings {
+            statement_timeout: tuning.statement_timeout,
+            test_on_checkout: tuning.test_on_checkout,
+            ..db::PoolSettings::new(config.pool_size, config.pool_timeout)
+        },
+    );
     let limits = BodyLimits {
         json: config.max_body_bytes,
         import: config.max_import_bytes,
     };
-    let state = AppState::new(pool, verifier, limits)?;
+    let state =
+        AppState::new(pool, verifier, limits)?.with_rate_limit(Some(rate_limit::RateLimit {
+            per_minute: tuning.rate_limit_per_minute,
+            burst: tuning.rate_limit_burst,
+        }));
     log::info!("listening on http://{} (docs at /docs)", config.bind);
-    HttpServer::new(move || app(state.clone()))
+    let mut server = HttpServer::new(move || app(state.clone()));
+    if let Some(workers) = tuning.workers {
+        server = server.workers(workers);
+    }
+    server
         .bind(&config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?
         .shutdown_timeout(30)
