@@ -252,3 +252,65 @@ async fn every_route_that_takes_a_body_refuses_one_over_its_limit_with_413() {
     }
     assert!(checked >= 20, "only {checked} routes with bodies");
 }
+
+#[derive(diesel::QueryableByName)]
+struct Prepared {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    statement: String,
+}
+
+/// The hot reads are prepared once per connection and reused (diesel's statement cache), not
+/// parsed and planned on every request.
+#[actix_web::test]
+async fn hot_reads_reuse_their_prepared_statements() {
+    let app = tuned(
+        db::PoolSettings::new(1, Duration::from_secs(2)),
+        usual_limits(),
+        None,
+    )
+    .await;
+    let t = token("RCH", &[Role::Commissioner]);
+    let created = app
+        .post(
+            "/v1/commissioning-intentions",
+            &t,
+            &crate::helpers::new_intention(),
+        )
+        .await;
+    assert_eq!(created.status, 201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    let list =
+        "/v1/commissioning-intentions?authority=RCH&financial_year=2026/27&status=draft&limit=50";
+    for _ in 0..3 {
+        assert_eq!(
+            app.get(&format!("/v1/commissioning-intentions/{id}"), &t)
+                .await
+                .status,
+            200
+        );
+        assert_eq!(app.get(list, &t).await.json()["items"][0]["id"], id);
+    }
+    // One pooled connection served every request; its prepared statements say what was reused.
+    let prepared: Vec<String> = db::run(&app.state.pool, |conn| {
+        use diesel::RunQueryDsl;
+        Ok(
+            diesel::sql_query("SELECT statement FROM pg_prepared_statements")
+                .load::<Prepared>(conn)?
+                .into_iter()
+                .map(|p| p.statement)
+                .collect(),
+        )
+    })
+    .await
+    .unwrap();
+    let by_id = prepared
+        .iter()
+        .filter(|s| s.contains(r#"WHERE ("commissioning_intentions"."id" = $1)"#))
+        .count();
+    let page = prepared
+        .iter()
+        .filter(|s| s.contains(r#"ORDER BY "commissioning_intentions"."id""#))
+        .count();
+    assert_eq!(by_id, 1, "{prepared:#?}");
+    assert_eq!(page, 1, "{prepared:#?}");
+}
