@@ -315,6 +315,9 @@ fn caller_from(req: &HttpRequest) -> Result<Caller, ApiError> {
         }
     };
     let claims = verifier.verify(token)?;
+    if let Some(limiter) = req.app_data::<web::Data<crate::rate_limit::RateLimiter>>() {
+        limiter.check(&format!("{}/{}", claims.authority, claims.sub))?;
+    }
     let authority = claims.authority.parse::<AuthorityCode>().map_err(|e| {
         ApiError::Unauthorized(format!("the token's authority claim is invalid: {e}"))
     })?;

@@ -42,6 +42,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub publication: PublicationConfig,
+
+    #[command(flatten)]
+    pub tuning: TuningConfig,
 }
 
 /// How the public OCDS feed names itself.
@@ -94,6 +97,34 @@ fn parse_ocid_prefix(s: &str) -> Result<String, String> {
             "an ocid prefix is ocds- and six lower-case letters or digits, not {s:?}"
         ))
     }
+}
+
+
+/// Throughput and protection: workers, database timeouts, the per-caller rate limit.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TuningConfig {
+    /// HTTP worker threads; defaults to the number of CPUs.
+    #[arg(long, env = "WORKERS")]
+    pub workers: Option<usize>,
+
+    /// Longest any one SQL statement may run (statement_timeout on every pooled connection);
+    /// one cut off is answered 503 with Retry-After.
+    #[arg(long, env = "DATABASE_STATEMENT_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub statement_timeout: Duration,
+
+    /// r2d2's `SELECT 1` before every checkout; off by default (lost connections are dropped when
+    /// a query finds them, and idle ones are pinged once after such a loss).
+    #[arg(long, env = "DATABASE_TEST_ON_CHECKOUT", default_value_t = false, action = clap::ArgAction::Set)]
+    pub test_on_checkout: bool,
+
+    /// Requests per minute each caller (token subject) may make to this instance, on average;
+    /// 0 turns the limit off. Over it: 429 with Retry-After.
+    #[arg(long, env = "RATE_LIMIT_PER_MINUTE", default_value_t = 3000)]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests a caller may make at once before the per-minute rate applies.
+    #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200)]
+    pub rate_limit_burst: u32,
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -77,6 +77,8 @@ pub enum ApiError {
     },
     #[error("the database is unavailable")]
     DatabaseUnavailable(#[source] anyhow::Error),
+    #[error("too many requests from this caller; retry after {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -127,6 +129,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Validation { .. } => "validation",
             ApiError::DatabaseUnavailable(_) => "database-unavailable",
+            ApiError::RateLimited { .. } => "rate-limited",
             ApiError::Internal(_) => "internal",
         }
     }
@@ -138,6 +141,9 @@ impl ApiError {
             ApiError::Internal(_) => {
                 "an unexpected error occurred; the request id identifies it in the logs".to_string()
             }
+            ApiError::DatabaseUnavailable(cause) if timed_out(cause) => format!(
+                "the database did not answer within the statement timeout; retry after {RETRY_AFTER_SECONDS} seconds"
+            ),
             ApiError::DatabaseUnavailable(_) => {
                 format!("the database is unavailable; retry after {RETRY_AFTER_SECONDS} seconds")
             }
@@ -170,6 +176,7 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -190,6 +197,9 @@ impl ResponseError for ApiError {
             ApiError::DatabaseUnavailable(_) => {
                 res.insert_header((header::RETRY_AFTER, RETRY_AFTER_SECONDS.to_string()));
             }
+            ApiError::RateLimited { retry_after } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
             _ => {}
         }
         res.body(serde_json::to_string(&self.to_problem()).unwrap_or_default())
@@ -208,6 +218,16 @@ impl From<diesel::result::Error> for ApiError {
             Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
                 ApiError::DatabaseUnavailable(err.into())
             }
+            // A statement cut off by statement_timeout, or a server going away mid-request: the
+            // caller may retry, so 503 with Retry-After rather than 500.
+            Error::DatabaseError(_, ref info)
+                if is_statement_timeout(info.message()) || is_server_going_away(info.message()) =>
+            {
+                ApiError::DatabaseUnavailable(err.into())
+            }
+            Error::BrokenTransactionManager | Error::RollbackErrorOnCommit { .. } => {
+                ApiError::DatabaseUnavailable(err.into())
+            }
             Error::DatabaseError(_, ref info)
                 if info.message().contains("invalid byte sequence") =>
             {
@@ -219,6 +239,34 @@ impl From<diesel::result::Error> for ApiError {
             other => ApiError::Internal(other.into()),
         }
     }
+}
+
+/// PostgreSQL's message for a statement cancelled by `statement_timeout` (SQLSTATE 57014; diesel
+/// does not expose the code).
+pub fn is_statement_timeout(message: &str) -> bool {
+    message.contains("statement timeout")
+}
+
+/// Messages of a server that is shutting down, restarting or has dropped the connection.
+fn is_server_going_away(message: &str) -> bool {
+    [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "the database system is",
+        "could not receive data from server",
+        "could not send data to server",
+        "connection to server",
+    ]
+    .iter()
+    .any(|m| message.contains(m))
+}
+
+fn timed_out(cause: &anyhow::Error) -> bool {
+    matches!(
+        cause.downcast_ref::<diesel::result::Error>(),
+        Some(diesel::result::Error::DatabaseError(_, info)) if is_statement_timeout(info.message())
+    )
 }
 
 impl From<diesel::r2d2::PoolError> for ApiError {

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod models;
 pub mod openapi;
+pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod telemetry;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub metrics: web::Data<Metrics>,
     pub limits: web::Data<BodyLimits>,
     pub publisher: web::Data<domain::ocds::Publisher>,
+    pub rate_limit: web::Data<rate_limit::RateLimiter>,
 }
 
 /// Largest request bodies accepted: JSON bodies, and bulk imports (which read their own payload).
@@ -56,12 +58,19 @@ impl AppState {
             publisher: web::Data::new(domain::ocds::Publisher::from(
                 &config::PublicationConfig::default(),
             )),
+            rate_limit: web::Data::new(rate_limit::RateLimiter::unlimited()),
         })
     }
 
     /// The same state publishing OCDS under `publication` (the default is the placeholder prefix).
     pub fn with_publication(mut self, publication: &config::PublicationConfig) -> Self {
         self.publisher = web::Data::new(domain::ocds::Publisher::from(publication));
+        self
+    }
+
+    /// Limit each caller to `limit` (none: unlimited, as `new` leaves it).
+    pub fn with_rate_limit(mut self, limit: Option<rate_limit::RateLimit>) -> Self {
+        self.rate_limit = web::Data::new(rate_limit::RateLimiter::new(limit));
         self
     }
 }
@@ -138,6 +147,7 @@ pub fn app(
         .app_data(state.metrics.clone())
         .app_data(state.limits.clone())
         .app_data(state.publisher.clone())
+        .app_data(state.rate_limit.clone())
         .app_data(web::PayloadConfig::new(state.limits.json))
         .app_data(web::PathConfig::default().error_handler(move |err, req| {
             // `/posts/import` also fits `/posts/{id}`: a wrong method on the literal path is 405.
@@ -183,14 +193,31 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         Ok(())
     })
     .await??;
-    let pool = db::pool(&config.database_url, config.pool_size, config.pool_timeout);
+    let tuning = &config.tuning;
+    let pool = db::pool_with(
+        &config.database_url,
+        &db::PoolSettings {
+            statement_timeout: tuning.statement_timeout,
+            test_on_checkout: tuning.test_on_checkout,
+            ..db::PoolSettings::new(config.pool_size, config.pool_timeout)
+        },
+    );
     let limits = BodyLimits {
         json: config.max_body_bytes,
         import: config.max_import_bytes,
     };
-    let state = AppState::new(pool, verifier, limits)?.with_publication(&config.publication);
+    let state = AppState::new(pool, verifier, limits)?
+        .with_publication(&config.publication)
+        .with_rate_limit(Some(rate_limit::RateLimit {
+            per_minute: tuning.rate_limit_per_minute,
+            burst: tuning.rate_limit_burst,
+        }));
     log::info!("listening on http://{} (docs at /docs)", config.bind);
-    HttpServer::new(move || app(state.clone()))
+    let mut server = HttpServer::new(move || app(state.clone()));
+    if let Some(workers) = tuning.workers {
+        server = server.workers(workers);
+    }
+    server
         .bind(&config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?
         .shutdown_timeout(30)

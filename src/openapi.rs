@@ -113,7 +113,7 @@ fn problem_response(
                     .build(),
             );
         }
-        503 => {
+        429 | 503 => {
             response.headers.insert(
                 "Retry-After".into(),
                 HeaderBuilder::new()
@@ -230,6 +230,17 @@ fn error_responses() -> BTreeMap<u16, (&'static str, Response)> {
             ),
         ),
         (
+            429,
+            "TooManyRequests",
+            problem_response(
+                "This caller has made too many requests; retry after the Retry-After seconds",
+                429,
+                "Too Many Requests",
+                "rate-limited",
+                "too many requests from this caller; retry after 2 seconds",
+            ),
+        ),
+        (
             503,
             "ServiceUnavailable",
             problem_response(
@@ -323,7 +334,7 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                 .any(|p| p.parameter_in == ParameterIn::Query);
             let mut statuses = Vec::new();
             if secured {
-                statuses.extend([401, 403]);
+                statuses.extend([401, 403, 429]);
             }
             if path.contains('{') {
                 statuses.push(404);

@@ -168,7 +168,14 @@ impl ContractRow {
             query = query.filter(contracts::id.gt(a));
         }
         if let Some(code) = &filter.authority {
-            query = query.filter(authorities::code.eq(code.clone()));
+            // A scalar subquery lets the planner walk contracts_authority_status_idx in id order.
+            let owner = diesel::alias!(authorities as owner);
+            query = query.filter(
+                contracts::authority_id.nullable().eq(owner
+                    .filter(owner.field(authorities::code).eq(code.clone()))
+                    .select(owner.field(authorities::id))
+                    .single_value()),
+            );
         }
         if let Some(status) = filter.status {
             query = query.filter(contracts::status.eq(status));

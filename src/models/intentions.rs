@@ -151,7 +151,15 @@ impl IntentionRow {
             query = query.filter(ci::id.gt(a));
         }
         if let Some(code) = &filter.authority {
-            query = query.filter(authorities::code.eq(code.clone()));
+            // As a scalar subquery, so the planner can walk the list index in id order and stop
+            // at the page's end (a join on the code sorts every matching row first).
+            let owner = diesel::alias!(authorities as owner);
+            query = query.filter(
+                ci::authority_id.nullable().eq(owner
+                    .filter(owner.field(authorities::code).eq(code.clone()))
+                    .select(owner.field(authorities::id))
+                    .single_value()),
+            );
         }
         if let Some(fy) = filter.financial_year {
             query = query.filter(ci::financial_year.eq(fy));

@@ -421,70 +421,125 @@ pub fn forecast(
     let by_month = group_by.iter().any(|d| d.needs_months())
         || filter.quarter.is_some()
         || filter.month.is_some();
-    let mut select = Vec::new();
-    for i in 0..8 {
-        match group_by.get(i) {
-            Some(d) => select.push(format!("({})::text AS d{i}", dimension_sql(*d))),
-            None => select.push(format!("NULL::text AS d{i}")),
-        }
-    }
-    if by_month {
-        select.push("COALESCE(SUM(m.amount), 0)::int8 AS amount_pence".into());
-        select.push(
-            "COALESCE(SUM((m.amount * s.probability + 50) / 100), 0)::int8 AS risk_adjusted_pence"
-                .into(),
-        );
-    } else {
-        select.push("COALESCE(SUM(s.amount_pence), 0)::int8 AS amount_pence".into());
-        select.push("COALESCE(SUM(s.risk_adjusted_pence), 0)::int8 AS risk_adjusted_pence".into());
-    }
-    let mut sql = format!(
-        "WITH src AS ({}) SELECT {} FROM src s",
-        source.sql(),
-        select.join(", ")
-    );
-    if by_month {
-        sql.push_str(" CROSS JOIN LATERAL unnest(s.months) WITH ORDINALITY AS m(amount, n)");
-    }
-    sql.push_str(&format!(
-        " WHERE {}",
-        scope.sql("s.authority", "s.opportunity_id")
-    ));
+    // Placeholders are numbered in the order the values are bound below.
     let mut n = 0;
-    let mut next = |sql: &mut String, cond: &str| {
-        n += 1;
-        sql.push_str(&format!(" AND {cond} = ${n}"));
+    let mut placeholder = |present: bool| {
+        present.then(|| {
+            n += 1;
+            n
+        })
     };
-    if filter.authority.is_some() {
-        next(&mut sql, "s.authority");
-    }
-    if filter.financial_year.is_some() {
-        next(&mut sql, "s.financial_year");
-    }
-    if filter.quarter.is_some() {
-        next(&mut sql, "((m.n - 1) / 3 + 1)::int2");
-    }
-    if filter.month.is_some() {
-        next(&mut sql, "m.n::int2");
-    }
-    if filter.category.is_some() {
-        next(&mut sql, "s.category");
-    }
-    if filter.status.is_some() {
-        next(&mut sql, "s.status");
-    }
-    if filter.cashable.is_some() {
-        next(&mut sql, "s.cashable");
-    }
-    if filter.budget_code.is_some() {
-        next(&mut sql, "s.budget_code");
-    }
-    if !group_by.is_empty() {
-        let exprs: Vec<&str> = group_by.iter().map(|d| dimension_sql(*d)).collect();
-        sql.push_str(&format!(" GROUP BY {}", exprs.join(", ")));
+    let line_filters = [
+        ("s.authority", placeholder(filter.authority.is_some())),
+        (
+            "s.financial_year",
+            placeholder(filter.financial_year.is_some()),
+        ),
+    ];
+    let month_filters = [
+        (
+            "((m.n - 1) / 3 + 1)::int2",
+            placeholder(filter.quarter.is_some()),
+        ),
+        ("m.n::int2", placeholder(filter.month.is_some())),
+    ];
+    let more_line_filters = [
+        ("s.category", placeholder(filter.category.is_some())),
+        ("s.status", placeholder(filter.status.is_some())),
+        ("s.cashable", placeholder(filter.cashable.is_some())),
+        ("s.budget_code", placeholder(filter.budget_code.is_some())),
+    ];
+    let conditions = |filters: &[(&str, Option<i32>)]| -> String {
+        filters
+            .iter()
+            .filter_map(|(expr, n)| n.map(|n| format!(" AND {expr} = ${n}")))
+            .collect()
+    };
+    let line_where = format!(
+        " WHERE {}{}{}",
+        scope.sql("s.authority", "s.opportunity_id"),
+        conditions(&line_filters),
+        conditions(&more_line_filters)
+    );
+    let source = format!("WITH src AS ({})", source.sql());
+    let group_order = |exprs: &[String]| -> String {
+        if exprs.is_empty() {
+            return String::new();
+        }
         let order: Vec<String> = exprs.iter().map(|e| format!("{e} NULLS LAST")).collect();
-        sql.push_str(&format!(" ORDER BY {}", order.join(", ")));
-    }
+        format!(
+            " GROUP BY {} ORDER BY {}",
+            exprs.join(", "),
+            order.join(", ")
+        )
+    };
+    let columns = |exprs: &[String]| -> String {
+        (0..8)
+            .map(|i| match exprs.get(i) {
+                Some(e) => format!("({e})::text AS d{i}, "),
+                None => format!("NULL::text AS d{i}, "),
+            })
+            .collect()
+    };
+    let sql = if by_month {
+        // Sum each month's amount and rounded risk-adjusted value per group of the dimensions
+        // that are not months (one pass over the lines, no row per month), then split those
+        // sums into months and regroup: the same figures as splitting every line, far faster.
+        let line_dims: Vec<SavingsDimension> = group_by
+            .iter()
+            .copied()
+            .filter(|d| !d.needs_months())
+            .collect();
+        let keys: Vec<String> = line_dims
+            .iter()
+            .enumerate()
+            .map(|(i, d)| format!("{} AS k{i}", dimension_sql(*d)))
+            .collect();
+        let key_exprs: Vec<String> = line_dims.iter().map(|d| dimension_sql(*d).into()).collect();
+        let amounts: Vec<String> = (1..=12).map(|i| format!("SUM(s.months[{i}])")).collect();
+        let risks: Vec<String> = (1..=12)
+            .map(|i| format!("SUM((s.months[{i}] * s.probability + 50) / 100)"))
+            .collect();
+        let inner = format!(
+            "SELECT {}ARRAY[{}] AS am, ARRAY[{}] AS rm FROM src s{line_where}{} HAVING count(*) > 0",
+            keys.iter().map(|k| format!("{k}, ")).collect::<String>(),
+            amounts.join(", "),
+            risks.join(", "),
+            if key_exprs.is_empty() {
+                String::new()
+            } else {
+                format!(" GROUP BY {}", key_exprs.join(", "))
+            }
+        );
+        let mut next_key = 0;
+        let outer_exprs: Vec<String> = group_by
+            .iter()
+            .map(|d| {
+                if d.needs_months() {
+                    dimension_sql(*d).to_string()
+                } else {
+                    next_key += 1;
+                    format!("g.k{}", next_key - 1)
+                }
+            })
+            .collect();
+        format!(
+            "{source}, g AS ({inner}) SELECT {}COALESCE(SUM(g.am[m.n]), 0)::int8 AS amount_pence, \
+             COALESCE(SUM(g.rm[m.n]), 0)::int8 AS risk_adjusted_pence \
+             FROM g CROSS JOIN generate_series(1, 12) AS m(n) WHERE TRUE{}{}",
+            columns(&outer_exprs),
+            conditions(&month_filters),
+            group_order(&outer_exprs)
+        )
+    } else {
+        let exprs: Vec<String> = group_by.iter().map(|d| dimension_sql(*d).into()).collect();
+        format!(
+            "{source} SELECT {}COALESCE(SUM(s.amount_pence), 0)::int8 AS amount_pence, \
+             COALESCE(SUM(s.risk_adjusted_pence), 0)::int8 AS risk_adjusted_pence FROM src s{line_where}{}",
+            columns(&exprs),
+            group_order(&exprs)
+        )
+    };
     let mut q = diesel::sql_query(sql).into_boxed::<Pg>();
     for v in [&filter.authority, &filter.financial_year]
         .into_iter()

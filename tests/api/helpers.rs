@@ -260,6 +260,12 @@ impl TestApp {
             import: 32 * 1024 * 1024,
         };
         let state = AppState::new(pool, verifier, limits).expect("app state");
+        Self::on_state(db, state).await
+    }
+
+    /// The app on `db` with a state built by the test (its own pool settings, body limits or rate
+    /// limit), for tests of the limits themselves.
+    pub async fn on_state(db: TestDb, state: AppState) -> Self {
         let service = Rc::new(test::init_service(app(state.clone())).await);
         let call: Call = Box::new(move |req| {
             let service = service.clone();

@@ -12,6 +12,7 @@ mod errors;
 mod forward_plan;
 mod intentions;
 mod lifecycle;
+mod limits;
 mod operations;
 mod pids;
 mod reference;

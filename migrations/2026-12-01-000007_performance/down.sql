@@ -1,0 +1,4 @@
+DROP INDEX contracts_authority_status_idx;
+DROP INDEX commissioning_intentions_list_idx;
+DROP INDEX commissioning_intentions_authority_year_idx;
+CREATE INDEX commissioning_intentions_authority_year_idx ON commissioning_intentions (authority_id, financial_year);
