@@ -83,6 +83,13 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<Json<T>, ApiError
     }
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
+    // serde fills a struct whose fields all have defaults from `[]` too: every body here is an object.
+    if !value.is_object() {
+        return Err(ApiError::invalid(
+            "(body)",
+            "a JSON object is expected as the request body",
+        ));
+    }
     if let Some(field) = nul_path(&value, "") {
         return Err(ApiError::invalid(
             field,

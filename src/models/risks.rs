@@ -59,6 +59,7 @@ pub struct RiskFilter {
     pub min_score: Option<Score>,
     pub intention_id: Option<Uuid>,
     pub contract_id: Option<Uuid>,
+    pub pid_id: Option<Uuid>,
 }
 
 /// A position in the register's order (score descending, then id): the last risk seen.
@@ -137,6 +138,9 @@ impl RiskRow {
         }
         if let Some(id) = filter.contract_id {
             query = query.filter(risks::contract_id.eq(id));
+        }
+        if let Some(id) = filter.pid_id {
+            query = query.filter(risks::pid_id.eq(id));
         }
         query.load(conn)
     }

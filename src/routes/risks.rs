@@ -251,6 +251,8 @@ pub struct ListParams {
     pub intention_id: Option<Uuid>,
     /// Only risks linked to this contract.
     pub contract_id: Option<Uuid>,
+    /// Only risks linked to this procurement initiation document.
+    pub pid_id: Option<Uuid>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<Limit>)]
     #[serde(default)]
@@ -425,6 +427,7 @@ async fn list(
         min_score: p.min_score,
         intention_id: p.intention_id,
         contract_id: p.contract_id,
+        pid_id: p.pid_id,
     };
     let fetch = p.limit.fetch();
     let mut rows = db::run(&pool, move |conn| {

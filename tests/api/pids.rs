@@ -866,6 +866,13 @@ async fn writes_to_another_authoritys_pid_and_without_the_role_are_forbidden() {
         .invalid_fields(),
         ["social_value_measure_ids[0]"]
     );
+    // A merge patch is an object: an array is refused, not read as an empty patch.
+    assert_eq!(
+        app.patch(&path, &buyer("RCH"), &json!([]))
+            .await
+            .invalid_fields(),
+        ["(body)"]
+    );
     let cancelled = act(&app, &id, "cancel", &buyer("RCH")).await.json();
     assert_eq!(cancelled["status"], "cancelled");
     app.patch(&path, &buyer("RCH"), &json!({"title": "Too late"}))

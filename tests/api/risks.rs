@@ -189,6 +189,14 @@ async fn links_must_be_records_of_the_same_authority() {
     assert_eq!(created["intention_id"], json!(own_intention));
     assert_eq!(created["contract_id"], json!(own_contract));
     assert_eq!(created["pid_id"], json!(pid));
+    let by_pid = app
+        .get(
+            &format!("/v1/risks?pid_id={pid}"),
+            &token("RCH", &[Role::Auditor]),
+        )
+        .await
+        .json();
+    assert_eq!(by_pid["items"].as_array().unwrap().len(), 1);
 
     let t = token("RCH", &[Role::Procurement]);
     let unknown = "0193f000-0000-7000-8000-00000000beef";
