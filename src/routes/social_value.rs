@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, delete, get, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,6 +14,7 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db;
+use crate::domain::savings::pounds;
 use crate::domain::social_value::{
     EDITORS, MAX_PRIORITY_MEASURES, MAX_PROXY_PENCE, MAX_QUANTITY, PRIORITY_EDITORS,
     SocialValueEditionCode, SocialValueGroupBy, SocialValuePriorityCode, WRITERS, behind_schedule,
@@ -29,6 +30,7 @@ use crate::models::social_value::{
     CommitmentChanges, CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow,
     PriorityChanges, PriorityRow, PriorityWithCode, ReturnRow,
 };
+use crate::routes::savings::wants_csv;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -1641,6 +1643,9 @@ pub struct SocialValueReportParams {
     /// The date schedules are judged at; today when left out.
     #[param(value_type = Option<Date>)]
     pub as_at: Option<Date>,
+    /// `csv` for CSV (as `Accept: text/csv`); `json` (the default) otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    pub format: Option<String>,
 }
 
 /// Committed against delivered for one group (or all of them).
@@ -1747,16 +1752,33 @@ impl Sums {
 /// commitment's frozen proxy value. A commitment is behind schedule at `as_at` when what it
 /// delivered is less than its target pro rata to the days of its period elapsed by then
 /// (`delivered × days_in_period < target × days_elapsed`); none is behind before its period starts.
-/// Groups are ordered by key. Any authenticated caller may read it.
+/// Groups are ordered by key; with `group_by=priority` the key is `<authority>:<priority code>`
+/// and the label the priority's name. Any authenticated caller may read it.
+///
+/// `Accept: text/csv` or `format=csv` gives the groups as CSV (as the savings forecast does): a
+/// header line, then one line per group with the same figures as the JSON, £ in pounds with two
+/// decimals (`committed_proxy_gbp`, `delivered_proxy_gbp`) and the commitments behind schedule
+/// separated by `;`. The CSV has no totals line, so a program summing its lines counts each
+/// commitment once.
 #[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValueReportParams),
-    responses((status = 200, description = "The report", body = SocialValueReport)))]
+    responses((status = 200, description = "The report", content(
+        (SocialValueReport = "application/json"),
+        (String = "text/csv", example = json!("key,label,commitments,committed_quantity,committed_proxy_gbp,delivered_quantity,delivered_proxy_gbp,delivery_rate_basis_points,behind_schedule,behind_schedule_commitment_ids\njobs,Jobs: promote local skills and employment,2,14,420000.00,11,330000.00,7857,1,0193f000-0000-7000-8000-000000000101\nsocial,\"Social: healthier, safer and more resilient communities\",1,1000,17000.00,300,5100.00,3000,0,\n"))))))]
 #[get("/social-value/report")]
 async fn report(
     pool: Db,
     _caller: Caller,
+    req: HttpRequest,
     params: Query<SocialValueReportParams>,
-) -> Result<web::Json<SocialValueReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let Query(p) = params;
+    if p.format
+        .as_deref()
+        .is_some_and(|f| f != "csv" && f != "json")
+    {
+        return Err(ApiError::invalid("format", "must be json or csv"));
+    }
+    let csv = wants_csv(&req, p.format.as_deref());
     let (from, to) = (p.from.map(Date::get), p.to.map(Date::get));
     if let (Some(f), Some(t)) = (from, to)
         && t < f
@@ -1806,7 +1828,7 @@ async fn report(
             .add(c, behind);
         totals.add(c, behind);
     }
-    Ok(web::Json(SocialValueReport {
+    let body = SocialValueReport {
         authority: p.authority,
         from,
         to,
@@ -1821,5 +1843,53 @@ async fn report(
             })
             .collect(),
         totals: totals.figures(),
-    }))
+    };
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(report_csv(&body)?));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The report's groups as CSV: a header line, then one line per group.
+fn report_csv(r: &SocialValueReport) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "key",
+        "label",
+        "commitments",
+        "committed_quantity",
+        "committed_proxy_gbp",
+        "delivered_quantity",
+        "delivered_proxy_gbp",
+        "delivery_rate_basis_points",
+        "behind_schedule",
+        "behind_schedule_commitment_ids",
+    ])
+    .map_err(ApiError::internal)?;
+    for g in &r.groups {
+        let f = &g.figures;
+        let behind: Vec<String> = f
+            .behind_schedule_commitment_ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect();
+        w.write_record([
+            g.key.clone(),
+            g.label.clone(),
+            f.commitments.to_string(),
+            f.committed_quantity.to_string(),
+            pounds(f.committed_proxy_pence),
+            f.delivered_quantity.to_string(),
+            pounds(f.delivered_proxy_pence),
+            f.delivery_rate_basis_points
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            f.behind_schedule.to_string(),
+            behind.join(";"),
+        ])
+        .map_err(ApiError::internal)?;
+    }
+    String::from_utf8(w.into_inner().map_err(ApiError::internal)?).map_err(ApiError::internal)
 }

@@ -978,3 +978,107 @@ async fn a_commitment_is_changed_and_deleted_with_its_proxy_value_frozen() {
         ["create", "update", "update", "delete"]
     );
 }
+
+/// Pence as pounds with two decimals, written independently of the service's own formatting.
+fn gbp(pence: &Value) -> String {
+    let p = pence.as_i64().unwrap();
+    format!("{}.{:02}", p / 100, p % 100)
+}
+
+#[actix_web::test]
+async fn the_report_as_csv_carries_the_json_figures() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    for group in ["theme", "priority", "supplier", "contract"] {
+        let path =
+            format!("/v1/social-value/report?authority=RCH&group_by={group}&as_at=2026-03-31");
+        let json = app.get(&path, &admin()).await.json();
+        let r = app
+            .send(
+                TestRequest::get()
+                    .uri(&path)
+                    .insert_header(crate::helpers::bearer(&admin()))
+                    .insert_header(("Accept", "text/csv")),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("text/csv; charset=utf-8")
+        );
+        let by_format = app.get(&format!("{path}&format=csv"), &admin()).await;
+        assert_eq!(by_format.body, r.body, "format=csv is the same as Accept");
+        let mut reader = csv::Reader::from_reader(r.body.as_slice());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "key",
+                "label",
+                "commitments",
+                "committed_quantity",
+                "committed_proxy_gbp",
+                "delivered_quantity",
+                "delivered_proxy_gbp",
+                "delivery_rate_basis_points",
+                "behind_schedule",
+                "behind_schedule_commitment_ids"
+            ]
+        );
+        let rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let expected: Vec<Vec<String>> = json["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let ids: Vec<&str> = g["behind_schedule_commitment_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
+                vec![
+                    g["key"].as_str().unwrap().to_string(),
+                    g["label"].as_str().unwrap().to_string(),
+                    g["commitments"].to_string(),
+                    g["committed_quantity"].to_string(),
+                    gbp(&g["committed_proxy_pence"]),
+                    g["delivered_quantity"].to_string(),
+                    gbp(&g["delivered_proxy_pence"]),
+                    g["delivery_rate_basis_points"].to_string(),
+                    g["behind_schedule"].to_string(),
+                    ids.join(";"),
+                ]
+            })
+            .collect();
+        assert_eq!(rows, expected, "group_by={group}");
+        assert!(!rows.is_empty());
+    }
+    // The hand-worked figures, in pounds: jobs 420,000.00 committed, 330,000.00 delivered.
+    let csv = app
+        .get(
+            "/v1/social-value/report?authority=RCH&as_at=2026-03-31&format=csv",
+            &admin(),
+        )
+        .await;
+    let text = String::from_utf8(csv.body).unwrap();
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        format!("jobs,Jobs,2,14,420000.00,11,330000.00,7857,1,{}", f.c1)
+    );
+    assert_eq!(
+        app.get("/v1/social-value/report?format=xml", &admin())
+            .await
+            .invalid_fields(),
+        ["format"]
+    );
+    app.send(
+        TestRequest::get()
+            .uri("/v1/social-value/report?format=csv")
+            .insert_header(("Accept", "text/csv")),
+    )
+    .await
+    .problem(401);
+}
