@@ -641,10 +641,10 @@ pub struct ContractImportResult {
 
 /// One problem with an imported file: its row (line of the file, the header being 1), the
 /// column, and why.
-struct RowProblem {
-    row: u64,
-    column: &'static str,
-    message: String,
+pub(crate) struct RowProblem {
+    pub(crate) row: u64,
+    pub(crate) column: &'static str,
+    pub(crate) message: String,
 }
 
 /// The fields of one row that parsed, each `None` when absent or invalid (its problem recorded).
@@ -667,16 +667,16 @@ struct ImportRow {
 }
 
 /// The cells of one record, by column name.
-struct Cells<'a> {
-    row: u64,
-    record: &'a csv::ByteRecord,
-    index: &'a HashMap<&'static str, usize>,
-    problems: &'a mut Vec<RowProblem>,
-    valid: bool,
+pub(crate) struct Cells<'a> {
+    pub(crate) row: u64,
+    pub(crate) record: &'a csv::ByteRecord,
+    pub(crate) index: &'a HashMap<&'static str, usize>,
+    pub(crate) problems: &'a mut Vec<RowProblem>,
+    pub(crate) valid: bool,
 }
 
 impl Cells<'_> {
-    fn problem(&mut self, column: &'static str, message: impl Into<String>) {
+    pub(crate) fn problem(&mut self, column: &'static str, message: impl Into<String>) {
         self.valid = false;
         self.problems.push(RowProblem {
             row: self.row,
@@ -687,7 +687,7 @@ impl Cells<'_> {
 
     /// The trimmed text of a cell: `Ok(None)` when the column is absent or the cell empty, `Err`
     /// (with its problem recorded) when the cell is not text PostgreSQL can store.
-    fn text(&mut self, column: &'static str) -> Result<Option<String>, ()> {
+    pub(crate) fn text(&mut self, column: &'static str) -> Result<Option<String>, ()> {
         let Some(bytes) = self.index.get(column).and_then(|&i| self.record.get(i)) else {
             return Ok(None);
         };
@@ -708,7 +708,7 @@ impl Cells<'_> {
     }
 
     /// Parse a cell with `parse`; an empty cell is `None`.
-    fn parse<T>(
+    pub(crate) fn parse<T>(
         &mut self,
         column: &'static str,
         required: bool,
@@ -747,7 +747,7 @@ fn parse_pence(s: String) -> Result<Pence, String> {
 
 /// The line a record starts on. The reader skips blank lines but counts a record from where they
 /// began, so step over them to number the row as the file (and a spreadsheet) shows it.
-fn start_line(body: &[u8], position: &csv::Position) -> u64 {
+pub(crate) fn start_line(body: &[u8], position: &csv::Position) -> u64 {
     let from = usize::try_from(position.byte()).unwrap_or(usize::MAX);
     let blank_lines = body
         .get(from..)
@@ -759,13 +759,14 @@ fn start_line(body: &[u8], position: &csv::Position) -> u64 {
     position.line() + blank_lines as u64
 }
 
-/// Parse the file into rows, recording every problem. Problems with the header stop the parse.
-fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRow>, ApiError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(body);
+/// Read an import's header line: the index of each of `columns` it names (in any order, any
+/// case). An empty file, an unknown or repeated column, or a missing one of `required` is 422
+/// naming `header`.
+pub(crate) fn read_header(
+    reader: &mut csv::Reader<&[u8]>,
+    columns: &[&'static str],
+    required: &[&'static str],
+) -> Result<(csv::ByteRecord, HashMap<&'static str, usize>), ApiError> {
     let header_problem = |message: String| ApiError::invalid("header", message);
     let headers = reader
         .byte_headers()
@@ -774,14 +775,14 @@ fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRo
     if headers.is_empty() || headers.iter().all(|h| h.trim_ascii().is_empty()) {
         return Err(header_problem(format!(
             "the file is empty; its first line must name the columns: {}",
-            COLUMNS.join(",")
+            columns.join(",")
         )));
     }
     let mut index: HashMap<&'static str, usize> = HashMap::new();
     let mut header_problems = Vec::new();
     for (i, name) in headers.iter().enumerate() {
         let name = String::from_utf8_lossy(name).trim().to_lowercase();
-        match COLUMNS.iter().find(|c| **c == name) {
+        match columns.iter().find(|c| **c == name) {
             Some(column) if index.contains_key(column) => header_problems.push(FieldError::new(
                 "header",
                 format!("the column {name} appears twice"),
@@ -793,12 +794,12 @@ fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRo
                 "header",
                 format!(
                     "unknown column {name:?}; the columns are {}",
-                    COLUMNS.join(",")
+                    columns.join(",")
                 ),
             )),
         }
     }
-    for column in REQUIRED_COLUMNS {
+    for column in required {
         if !index.contains_key(column) {
             header_problems.push(FieldError::new(
                 "header",
@@ -809,6 +810,17 @@ fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRo
     if !header_problems.is_empty() {
         return Err(ApiError::invalid_fields(header_problems));
     }
+    Ok((headers, index))
+}
+
+/// Parse the file into rows, recording every problem. Problems with the header stop the parse.
+fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRow>, ApiError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(body);
+    let (headers, index) = read_header(&mut reader, &COLUMNS, &REQUIRED_COLUMNS)?;
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -916,7 +928,7 @@ fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRo
 }
 
 /// A refused import: every problem by row, in row order, the first `MAX_LISTED_PROBLEMS` listed.
-fn refusal(mut problems: Vec<RowProblem>) -> ApiError {
+pub(crate) fn refusal(mut problems: Vec<RowProblem>) -> ApiError {
     problems.sort_by_key(|p| p.row);
     let rows: HashSet<u64> = problems.iter().map(|p| p.row).collect();
     let total = problems.len();

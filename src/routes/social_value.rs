@@ -22,7 +22,7 @@ use crate::domain::social_value::{
 };
 use crate::domain::values::{AuthorityCode, Date};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
+use crate::extract::{CsvBody, IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::contracts::ContractRow;
 use crate::models::reference::AuthorityRow;
@@ -30,11 +30,13 @@ use crate::models::social_value::{
     CommitmentChanges, CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow,
     PriorityChanges, PriorityRow, PriorityWithCode, ReturnRow,
 };
+use crate::routes::contracts::{Cells, RowProblem, read_header, refusal, start_line};
 use crate::routes::savings::wants_csv;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_edition)
+        .service(import_edition)
         .service(list_editions)
         .service(read_edition)
         .service(create_commitment)
@@ -212,6 +214,13 @@ fn check_edition(
     edition_id: Uuid,
 ) -> Result<(String, Vec<MeasureRow>), ApiError> {
     let mut problems = Vec::new();
+    if new.code.as_str() == "import" {
+        // The path /v1/social-value/editions/import loads editions; no edition may be read there.
+        problems.push(FieldError::new(
+            "code",
+            "import is reserved; choose another code",
+        ));
+    }
     let mut text = |field: String, s: &str, max: usize| -> String {
         check_text(s, max)
             .map_err(|m| problems.push(FieldError::new(field, m)))
@@ -334,35 +343,326 @@ async fn create_edition(
         "POST /v1/social-value/editions",
         fingerprint,
         move |conn, caller| {
-            if EditionRow::by_code(conn, new.code.as_str())?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "edition {} is already loaded; editions are never changed, load a new code",
-                    new.code.as_str()
-                )));
+            let edition = EditionRow {
+                id: edition_id,
+                code: new.code.into(),
+                name,
+                effective_from: new.effective_from.get(),
+                created_by: caller.subject.clone(),
+                created_at: Utc::now(),
+            };
+            store_edition(conn, caller, edition, measures)
+        },
+    )
+    .await
+}
+
+/// Store a checked edition and its measures with its audit event; 409 if its code is loaded.
+fn store_edition(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    edition: EditionRow,
+    measures: Vec<MeasureRow>,
+) -> Result<Created, ApiError> {
+    if EditionRow::by_code(conn, &edition.code)?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "edition {} is already loaded; editions are never changed, load a new code",
+            edition.code
+        )));
+    }
+    let edition = EditionRow::insert(conn, &edition)?;
+    MeasureRow::insert_all(conn, &measures)?;
+    let id = edition.id;
+    let view = edition_view(edition, measures);
+    AuditEventRow::record(
+        conn,
+        caller,
+        "create",
+        "social_value_edition",
+        id,
+        None,
+        Some(to_json(&view)?),
+    )?;
+    Created::new(&view, format!("/v1/social-value/editions/{}", view.code), 1)
+}
+
+/// The columns of an edition file, every one required.
+const EDITION_COLUMNS: [&str; 8] = [
+    "theme_code",
+    "theme_name",
+    "outcome_code",
+    "outcome_name",
+    "measure_code",
+    "description",
+    "unit",
+    "proxy_value_pence",
+];
+
+/// Parse an edition file into its themes, outcomes and measures (in the order each first
+/// appears), recording every problem by row: a bad cell, a theme or outcome named differently from
+/// its first row, a measure code used twice. All or nothing: any problem refuses the file.
+fn parse_edition_csv(body: &[u8]) -> Result<Vec<SocialValueTheme>, ApiError> {
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(body);
+    let (headers, index) = read_header(&mut reader, &EDITION_COLUMNS, &EDITION_COLUMNS)?;
+    let mut problems = Vec::new();
+    let mut themes: Vec<SocialValueTheme> = Vec::new();
+    // code -> (position in `themes`, row it first appeared on), and likewise per theme's outcome.
+    let mut theme_at: HashMap<String, (usize, u64)> = HashMap::new();
+    let mut outcome_at: HashMap<(String, String), (usize, u64)> = HashMap::new();
+    let mut measure_row: HashMap<String, u64> = HashMap::new();
+    let mut record = csv::ByteRecord::new();
+    loop {
+        let row = match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => record.position().map_or(0, |p| start_line(body, p)),
+            Err(e) => {
+                let row = e.position().map_or(0, |p| p.line());
+                problems.push(RowProblem {
+                    row,
+                    column: "",
+                    message: format!("cannot be read: {e}"),
+                });
+                continue;
             }
-            let edition = EditionRow::insert(
-                conn,
-                &EditionRow {
-                    id: edition_id,
-                    code: new.code.as_str().to_string(),
-                    name,
-                    effective_from: new.effective_from.get(),
-                    created_by: caller.subject.clone(),
-                    created_at: Utc::now(),
-                },
-            )?;
-            MeasureRow::insert_all(conn, &measures)?;
-            let view = edition_view(edition, measures);
-            AuditEventRow::record(
-                conn,
-                caller,
-                "create",
-                "social_value_edition",
-                edition_id,
-                None,
-                Some(to_json(&view)?),
-            )?;
-            Created::new(&view, format!("/v1/social-value/editions/{}", view.code), 1)
+        };
+        if record.len() != headers.len() {
+            problems.push(RowProblem {
+                row,
+                column: "",
+                message: format!(
+                    "has {} cells where the header has {}",
+                    record.len(),
+                    headers.len()
+                ),
+            });
+            continue;
+        }
+        let mut cells = Cells {
+            row,
+            record: &record,
+            index: &index,
+            problems: &mut problems,
+            valid: true,
+        };
+        let code = |s: String| check_code(&s).map(|()| s);
+        let theme_code = cells.parse("theme_code", true, code);
+        let theme_name = cells.parse("theme_name", true, |s| check_text(&s, 300));
+        let outcome_code = cells.parse("outcome_code", true, code);
+        let outcome_name = cells.parse("outcome_name", true, |s| check_text(&s, 300));
+        let measure_code = cells.parse("measure_code", true, code);
+        let description = cells.parse("description", true, |s| check_text(&s, 1000));
+        let unit = cells.parse("unit", true, |s| check_text(&s, 100));
+        let proxy = cells.parse("proxy_value_pence", true, |s| {
+            s.parse::<i64>()
+                .map_err(|_| format!("expected a whole number of pence, e.g. 3086400, not {s:?}"))
+                .and_then(|v| check_range(v, 0, MAX_PROXY_PENCE))
+        });
+        let (
+            Some(theme_code),
+            Some(theme_name),
+            Some(outcome_code),
+            Some(outcome_name),
+            Some(measure_code),
+            Some(description),
+            Some(unit),
+            Some(proxy_value_pence),
+            true,
+        ) = (
+            theme_code,
+            theme_name,
+            outcome_code,
+            outcome_name,
+            measure_code,
+            description,
+            unit,
+            proxy,
+            cells.valid,
+        )
+        else {
+            continue;
+        };
+        if let Some(first) = measure_row.get(&measure_code) {
+            problems.push(RowProblem {
+                row,
+                column: "measure_code",
+                message: format!(
+                    "{measure_code} is also on row {first}; measure codes are unique within an edition"
+                ),
+            });
+            continue;
+        }
+        let ti = match theme_at.get(&theme_code) {
+            Some(&(ti, first)) => {
+                if themes[ti].name != theme_name {
+                    problems.push(RowProblem {
+                        row,
+                        column: "theme_name",
+                        message: format!(
+                            "theme {theme_code} is named {:?} on row {first}; a theme has one name",
+                            themes[ti].name
+                        ),
+                    });
+                    continue;
+                }
+                ti
+            }
+            None => {
+                theme_at.insert(theme_code.clone(), (themes.len(), row));
+                themes.push(SocialValueTheme {
+                    code: theme_code.clone(),
+                    name: theme_name,
+                    outcomes: Vec::new(),
+                });
+                themes.len() - 1
+            }
+        };
+        let key = (theme_code, outcome_code.clone());
+        let oi = match outcome_at.get(&key) {
+            Some(&(oi, first)) if themes[ti].outcomes[oi].name != outcome_name => {
+                problems.push(RowProblem {
+                    row,
+                    column: "outcome_name",
+                    message: format!(
+                        "outcome {outcome_code} of theme {} is named {:?} on row {first}; an outcome has one name",
+                        themes[ti].code, themes[ti].outcomes[oi].name
+                    ),
+                });
+                continue;
+            }
+            Some(&(oi, _)) => oi,
+            None => {
+                let outcomes = &mut themes[ti].outcomes;
+                outcome_at.insert(key, (outcomes.len(), row));
+                outcomes.push(SocialValueOutcome {
+                    code: outcome_code,
+                    name: outcome_name,
+                    measures: Vec::new(),
+                });
+                outcomes.len() - 1
+            }
+        };
+        measure_row.insert(measure_code.clone(), row);
+        themes[ti].outcomes[oi].measures.push(SocialValueMeasure {
+            code: measure_code,
+            description,
+            unit,
+            proxy_value_pence,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(refusal(problems));
+    }
+    if themes.is_empty() {
+        return Err(ApiError::invalid(
+            "(body)",
+            "the file has a header but no measures",
+        ));
+    }
+    Ok(themes)
+}
+
+/// Where an edition loaded from CSV gets what the file does not hold.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SocialValueEditionImportParams {
+    /// The new edition's code.
+    #[param(value_type = SocialValueEditionCode)]
+    pub code: SocialValueEditionCode,
+    /// The edition's name, 1 to 300 characters.
+    #[param(
+        min_length = 1,
+        max_length = 300,
+        example = "Illustrative measures, 2026"
+    )]
+    pub name: String,
+    /// The edition is in force from this date until a later edition's `effective_from`.
+    #[param(value_type = Date)]
+    pub effective_from: Date,
+}
+
+/// Load an edition of the measures framework from a CSV file (`admin`), all or nothing. The
+/// JSON form is `POST /v1/social-value/editions`; this is its sibling for the spreadsheet a
+/// framework's publisher issues.
+///
+/// Send the file with `Content-Type: text/csv` (UTF-8; a byte-order mark is allowed) and the
+/// edition's `code`, `name` and `effective_from` as query parameters. The first line names the
+/// columns, in any order, all required: `theme_code`, `theme_name`, `outcome_code`,
+/// `outcome_name`, `measure_code`, `description`, `unit`, `proxy_value_pence`. One line per
+/// measure; themes and outcomes are gathered by code in the order they first appear, and a theme
+/// (or an outcome within it) must carry the same name on every line. Values follow the rules of
+/// the JSON form.
+///
+/// Every line is checked before anything is written. If any is bad (a bad value, a name that
+/// differs from the code's first line, a measure code used twice) the answer is 422 and nothing
+/// is loaded: `errors` lists each problem as `{"field": "row 7: proxy_value_pence", ...}`, the row
+/// being the line of the file (the header is line 1), up to 100 problems. An edition code already
+/// loaded is 409. The body may be up to the configured import limit (413 above it).
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValueEditionImportParams),
+    request_body(content = String, content_type = "text/csv",
+        description = "The measures, one per line after a header line naming the columns.",
+        example = json!("theme_code,theme_name,outcome_code,outcome_name,measure_code,description,unit,proxy_value_pence\njobs,Jobs: promote local skills and employment,jobs-local,More local people in employment,NT1,Local people employed on the contract (full-time equivalent),FTE year,3086400\njobs,Jobs: promote local skills and employment,jobs-local,More local people in employment,NT4,Weeks of apprenticeship on the contract,week,25000\nsocial,Social: healthier and more resilient communities,social-volunteering,Stronger communities,NT28,Staff volunteering hours,hour,1700\n")),
+    responses((status = 201, description = "Loaded", body = SocialValueEdition,
+        headers(("Location" = String, description = "URL of the edition"), ("ETag" = String, description = "The record's version"))),
+        (status = 413, description = "The file is larger than the import limit", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/payload-too-large", "title": "Payload Too Large", "status": 413,
+                "detail": "the import is larger than the 33554432 bytes allowed; split it into several files"})),
+        (status = 415, description = "The body is not sent as `text/csv`", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/unsupported-media-type", "title": "Unsupported Media Type", "status": 415,
+                "detail": "an import must be sent as CSV (Content-Type: text/csv)"})),
+        (status = 422, description = "Nothing was loaded: each problem by row and column", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
+                "detail": "nothing was imported: 2 rows have 2 problems",
+                "errors": [{"field": "row 3: proxy_value_pence", "message": "expected a whole number of pence, e.g. 3086400, not \"£250\""},
+                           {"field": "row 4: measure_code", "message": "NT1 is also on row 2; measure codes are unique within an edition"}]}))))]
+#[post("/social-value/editions/import")]
+async fn import_edition(
+    pool: Db,
+    caller: Caller,
+    key: IdempotencyKey,
+    params: Query<SocialValueEditionImportParams>,
+    body: CsvBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(EDITORS)?;
+    let Query(p) = params;
+    let CsvBody { bytes, fingerprint } = body;
+    let new = NewSocialValueEdition {
+        themes: parse_edition_csv(&bytes)?,
+        code: p.code,
+        name: p.name,
+        effective_from: p.effective_from,
+    };
+    let edition_id = Uuid::now_v7();
+    // The file's rows are checked already; what is left is the name from the query.
+    let (name, measures) = check_edition(&new, edition_id)?;
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/social-value/editions/import",
+        format!(
+            "{}\n{}\n{}\n{fingerprint}",
+            new.code.as_str(),
+            new.name,
+            new.effective_from.get()
+        ),
+        move |conn, caller| {
+            let edition = EditionRow {
+                id: edition_id,
+                code: new.code.into(),
+                name,
+                effective_from: new.effective_from.get(),
+                created_by: caller.subject.clone(),
+                created_at: Utc::now(),
+            };
+            store_edition(conn, caller, edition, measures)
         },
     )
     .await

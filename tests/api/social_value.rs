@@ -1082,3 +1082,149 @@ async fn the_report_as_csv_carries_the_json_figures() {
     .await
     .problem(401);
 }
+
+async fn load_csv(app: &TestApp, query: &str, token: &str, body: &str) -> crate::helpers::Reply {
+    app.send(
+        TestRequest::post()
+            .uri(&format!("/v1/social-value/editions/import?{query}"))
+            .insert_header(crate::helpers::bearer(token))
+            .insert_header(("Content-Type", "text/csv"))
+            .set_payload(body.to_string()),
+    )
+    .await
+}
+
+const EDITION_CSV_HEADER: &str = "theme_code,theme_name,outcome_code,outcome_name,measure_code,description,unit,proxy_value_pence";
+
+#[actix_web::test]
+async fn an_edition_loads_from_csv_whole_and_a_bad_file_is_refused_whole() {
+    let app = TestApp::spawn().await;
+    let query = "code=2025-csv&name=From%20a%20spreadsheet&effective_from=2025-04-01";
+    // A bad file: every problem by row, and nothing stored.
+    let bad = format!(
+        "{EDITION_CSV_HEADER}\n\
+         jobs,Jobs,jobs-local,More local people in work,NT1,Local people employed (FTE),FTE year,3000000\n\
+         jobs,Jobs,jobs-local,More local people in work,NT4,Apprenticeship weeks,week,£250\n\
+         jobs,Work,jobs-local,More local people in work,NT5,Something,hour,10\n\
+         social,Social,volunteering,Stronger communities,NT1,Staff volunteering hours,hour,1700\n\
+         social,Social,volunteering,Stronger communities,NT6\n\
+         \n\
+         social,Social,volunteering,Stronger communities,NT7,,hour,-1\n"
+    );
+    let r = load_csv(&app, query, &admin(), &bad).await;
+    let body = r.problem(422);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("nothing was imported"),
+        "{body}"
+    );
+    assert_eq!(
+        r.invalid_fields(),
+        [
+            "row 3: proxy_value_pence",
+            "row 4: theme_name",
+            "row 5: measure_code",
+            "row 6",
+            "row 8: description",
+            "row 8: proxy_value_pence"
+        ]
+    );
+    app.get("/v1/social-value/editions/2025-csv", &admin())
+        .await
+        .problem(404);
+    let list = app.get("/v1/social-value/editions", &admin()).await.json();
+    assert_eq!(list["items"], json!([]));
+
+    // The header must name every column, once, and only known ones.
+    let r = load_csv(&app, query, &admin(), "theme_code,colour\njobs,red\n").await;
+    assert!(r.invalid_fields().iter().all(|f| f == "header"));
+    assert_eq!(
+        load_csv(&app, query, &admin(), &format!("{EDITION_CSV_HEADER}\n"))
+            .await
+            .invalid_fields(),
+        ["(body)"]
+    );
+
+    // A good file (with a byte-order mark, themes interleaved) reads back as the JSON form would.
+    let good = format!(
+        "\u{feff}{EDITION_CSV_HEADER}\n\
+         jobs,Jobs,jobs-local,More local people in work,NT1,Local people employed (FTE),FTE year,3000000\n\
+         social,Social,volunteering,Stronger communities,NT28,Staff volunteering hours,hour,1700\n\
+         jobs,Jobs,jobs-local,More local people in work,NT4,Apprenticeship weeks,week,25000\n"
+    );
+    // Refusals first: no token, another role, not CSV, missing or bad query parameters.
+    app.send(
+        TestRequest::post()
+            .uri(&format!("/v1/social-value/editions/import?{query}"))
+            .insert_header(("Content-Type", "text/csv"))
+            .set_payload(good.clone()),
+    )
+    .await
+    .problem(401);
+    load_csv(&app, query, &token("RCH", &[Role::Commissioner]), &good)
+        .await
+        .problem(403);
+    app.post(
+        &format!("/v1/social-value/editions/import?{query}"),
+        &admin(),
+        &json!({}),
+    )
+    .await
+    .problem(415);
+    assert_eq!(
+        load_csv(&app, "name=x&effective_from=2025-04-01", &admin(), &good)
+            .await
+            .invalid_fields(),
+        ["code"]
+    );
+    assert_eq!(
+        load_csv(
+            &app,
+            "code=import&name=x&effective_from=2025-04-01",
+            &admin(),
+            &good
+        )
+        .await
+        .invalid_fields(),
+        ["code"]
+    );
+    assert_eq!(
+        load_csv(
+            &app,
+            "code=2025-csv&name=%20&effective_from=2025-04-01",
+            &admin(),
+            &good
+        )
+        .await
+        .invalid_fields(),
+        ["name"]
+    );
+
+    let r = load_csv(&app, query, &admin(), &good).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/v1/social-value/editions/2025-csv")
+    );
+    let read = app
+        .get("/v1/social-value/editions/2025-csv", &admin())
+        .await
+        .json();
+    assert_eq!(read["name"], "From a spreadsheet");
+    assert_eq!(read["effective_from"], "2025-04-01");
+    assert_eq!(
+        read["themes"],
+        edition("x", "2025-04-01", 3_000_000)["themes"]
+    );
+    // Loaded once: the same code again is a conflict, from CSV or JSON.
+    load_csv(&app, query, &admin(), &good).await.problem(409);
+    app.post(
+        "/v1/social-value/editions",
+        &admin(),
+        &edition("2025-csv", "2025-04-01", 1),
+    )
+    .await
+    .problem(409);
+}
