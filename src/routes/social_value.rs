@@ -30,7 +30,7 @@ use crate::models::social_value::{
     CommitmentChanges, CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow,
     PriorityChanges, PriorityRow, PriorityWithCode, ReturnRow,
 };
-use crate::routes::contracts::{Cells, RowProblem, read_header, refusal, start_line};
+use crate::routes::contracts::{CsvRows, RowProblem, refusal};
 use crate::routes::savings::wants_csv;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
@@ -342,28 +342,29 @@ async fn create_edition(
         key,
         "POST /v1/social-value/editions",
         fingerprint,
-        move |conn, caller| {
-            let edition = EditionRow {
-                id: edition_id,
-                code: new.code.into(),
-                name,
-                effective_from: new.effective_from.get(),
-                created_by: caller.subject.clone(),
-                created_at: Utc::now(),
-            };
-            store_edition(conn, caller, edition, measures)
-        },
+        move |conn, caller| store_edition(conn, caller, new, name, edition_id, measures),
     )
     .await
 }
 
-/// Store a checked edition and its measures with its audit event; 409 if its code is loaded.
+/// Store a checked edition (its checked name, and measures) with its audit event; 409 if its code
+/// is loaded.
 fn store_edition(
     conn: &mut diesel::PgConnection,
     caller: &Caller,
-    edition: EditionRow,
+    new: NewSocialValueEdition,
+    name: String,
+    edition_id: Uuid,
     measures: Vec<MeasureRow>,
 ) -> Result<Created, ApiError> {
+    let edition = EditionRow {
+        id: edition_id,
+        code: new.code.into(),
+        name,
+        effective_from: new.effective_from.get(),
+        created_by: caller.subject.clone(),
+        created_at: Utc::now(),
+    };
     if EditionRow::by_code(conn, &edition.code)?.is_some() {
         return Err(ApiError::Conflict(format!(
             "edition {} is already loaded; editions are never changed, load a new code",
@@ -402,52 +403,16 @@ const EDITION_COLUMNS: [&str; 8] = [
 /// appears), recording every problem by row: a bad cell, a theme or outcome named differently from
 /// its first row, a measure code used twice. All or nothing: any problem refuses the file.
 fn parse_edition_csv(body: &[u8]) -> Result<Vec<SocialValueTheme>, ApiError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(body);
-    let (headers, index) = read_header(&mut reader, &EDITION_COLUMNS, &EDITION_COLUMNS)?;
+    let mut file = CsvRows::open(body, &EDITION_COLUMNS, &EDITION_COLUMNS)?;
     let mut problems = Vec::new();
     let mut themes: Vec<SocialValueTheme> = Vec::new();
     // code -> (position in `themes`, row it first appeared on), and likewise per theme's outcome.
     let mut theme_at: HashMap<String, (usize, u64)> = HashMap::new();
     let mut outcome_at: HashMap<(String, String), (usize, u64)> = HashMap::new();
     let mut measure_row: HashMap<String, u64> = HashMap::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let row = match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => record.position().map_or(0, |p| start_line(body, p)),
-            Err(e) => {
-                let row = e.position().map_or(0, |p| p.line());
-                problems.push(RowProblem {
-                    row,
-                    column: "",
-                    message: format!("cannot be read: {e}"),
-                });
-                continue;
-            }
-        };
-        if record.len() != headers.len() {
-            problems.push(RowProblem {
-                row,
-                column: "",
-                message: format!(
-                    "has {} cells where the header has {}",
-                    record.len(),
-                    headers.len()
-                ),
-            });
-            continue;
-        }
-        let mut cells = Cells {
-            row,
-            record: &record,
-            index: &index,
-            problems: &mut problems,
-            valid: true,
-        };
+    while let Some(row) = file.next_row(&mut problems) {
+        let Some(row) = row else { continue };
+        let mut cells = file.cells(row, &mut problems);
         let code = |s: String| check_code(&s).map(|()| s);
         let theme_code = cells.parse("theme_code", true, code);
         let theme_name = cells.parse("theme_name", true, |s| check_text(&s, 300));
@@ -653,17 +618,7 @@ async fn import_edition(
             new.name,
             new.effective_from.get()
         ),
-        move |conn, caller| {
-            let edition = EditionRow {
-                id: edition_id,
-                code: new.code.into(),
-                name,
-                effective_from: new.effective_from.get(),
-                created_by: caller.subject.clone(),
-                created_at: Utc::now(),
-            };
-            store_edition(conn, caller, edition, measures)
-        },
+        move |conn, caller| store_edition(conn, caller, new, name, edition_id, measures),
     )
     .await
 }
