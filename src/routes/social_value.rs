@@ -697,7 +697,7 @@ async fn read_edition(
 /// that serve it.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
-    "id": "0193f000-0000-7000-8000-000000000501",
+    "id": "0193f000-0000-7000-8000-000000000511",
     "authority": "SKP",
     "code": "local_employment",
     "name": "Local employment",
@@ -1109,7 +1109,7 @@ async fn delete_priority(
     "period_to": "2027-03-31",
     "committed_on": "2025-04-01",
     "priority": "local_employment",
-    "priority_id": "0193f000-0000-7000-8000-000000000501",
+    "priority_id": "0193f000-0000-7000-8000-000000000511",
     "priority_name": "Local employment",
     "note": "",
     "delivered_quantity": 7,
