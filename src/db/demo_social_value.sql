@@ -2,6 +2,7 @@
 -- The edition below is a small ILLUSTRATIVE measures framework written by us in the shape of the National TOMs
 -- (theme -> outcome -> measure). Its proxy values are invented for the demo: real proxy values come from the
 -- framework's publisher, and a council loads their edition through POST /v1/social-value/editions.
+-- Each authority's social value priorities (the codes its forward plan uses) with the measures that serve each.
 -- Twelve commitments on active demo contracts (three per authority) over 2024/25 to 2026/27, with half-yearly
 -- delivery returns for two years (2024/25 and 2025/26); one return has been corrected, keeping the original.
 -- Fixed ids; safe to run more than once (ON CONFLICT DO NOTHING).
@@ -36,27 +37,51 @@ INSERT INTO social_value_measures (id, edition_id, position, theme_code, theme_n
      'DM7', 'Tonnes of CO2e saved (e.g. electric vehicles for home care rounds)', 'tonne CO2e', 24500)
 ON CONFLICT DO NOTHING;
 
+-- Six priorities for each of the four authorities (ids 0193f000-...-0000000005<authority><priority>).
+INSERT INTO social_value_priorities (id, authority_id, code, name, description, measure_codes, created_by)
+SELECT ('0193f000-0000-7000-8000-0000000005' || x.n || p.n)::uuid, a.id, p.code, p.name,
+       replace(p.description, '{borough}', x.place), p.measures::text[], 'demo-seed'
+  FROM (VALUES (1, 'SKP', 'Stockport'), (2, 'TAM', 'Tameside'), (3, 'TRF', 'Trafford'), (4, 'RCH', 'Rochdale'))
+       AS x (n, code, place)
+  JOIN authorities a ON a.code = x.code
+ CROSS JOIN (VALUES
+    (1, 'local_employment', 'Local employment and skills',
+     'More {borough} residents in good work on the council''s contracts, and a skilled care workforce.', '{DM1,DM3}'),
+    (2, 'apprenticeships', 'Apprenticeships',
+     'Apprenticeships and traineeships in care for {borough} residents, including care leavers.', '{DM2}'),
+    (3, 'vcse_spend', 'Spend with local and VCSE organisations',
+     'More of the contract''s spend with {borough}''s voluntary, community and social enterprise sector.', '{DM4}'),
+    (4, 'local_supply_chain', 'A local supply chain',
+     'Suppliers buy from businesses based in {borough}.', '{DM4}'),
+    (5, 'health_and_wellbeing', 'Health, wellbeing and stronger communities',
+     'Volunteering in {borough}''s communities and support for unpaid carers.', '{DM5,DM6}'),
+    (6, 'carbon_reduction', 'Carbon reduction',
+     'Lower emissions from care delivery, towards {borough}''s net zero target.', '{DM7}')
+  ) AS p (n, code, name, description, measures)
+ON CONFLICT DO NOTHING;
+
 -- (commitment number, contract, measure, target over three years, priority)
 INSERT INTO social_value_commitments (id, authority_id, contract_id, measure_id, proxy_value_pence, target_quantity,
-                                      period_from, period_to, committed_on, priority, created_by)
+                                      period_from, period_to, committed_on, priority_id, created_by)
 SELECT ('0193f000-0000-7000-8000-' || lpad((100 + v.n)::text, 12, '0'))::uuid, k.authority_id, k.id, m.id,
-       m.proxy_value_pence, v.target, '2024-04-01', '2027-03-31', '2024-04-01', v.priority, 'demo-seed'
+       m.proxy_value_pence, v.target, '2024-04-01', '2027-03-31', '2024-04-01', p.id, 'demo-seed'
   FROM (VALUES
-    (1,  '0193c000-0000-7000-8000-000000000002', 'DM1', 6,       'Local employment'),
-    (2,  '0193c000-0000-7000-8000-000000000005', 'DM5', 900,     'Stronger communities'),
-    (3,  '0193c000-0000-7000-8000-000000000011', 'DM4', 3000000, 'Spend with local and VCSE organisations'),
-    (4,  '0193c000-0000-7000-8000-000000000025', 'DM2', 312,     'Apprenticeships'),
-    (5,  '0193c000-0000-7000-8000-000000000106', 'DM7', 60,      'Net zero by 2038'),
-    (6,  '0193c000-0000-7000-8000-000000000109', 'DM1', 4,       'Local employment'),
-    (7,  '0193c000-0000-7000-8000-000000000137', 'DM3', 2400,    'A skilled care workforce'),
-    (8,  '0193c000-0000-7000-8000-000000000138', 'DM6', 72,      'Support for unpaid carers'),
-    (9,  '0193c000-0000-7000-8000-000000000139', 'DM4', 1800000, 'Spend with local and VCSE organisations'),
-    (10, '0193c000-0000-7000-8000-000000000039', 'DM1', 9,       'Local employment'),
-    (11, '0193c000-0000-7000-8000-000000000040', 'DM2', 156,     'Apprenticeships'),
-    (12, '0193c000-0000-7000-8000-000000000042', 'DM7', 45,      'Net zero by 2038')
+    (1,  '0193c000-0000-7000-8000-000000000002', 'DM1', 6,       'local_employment'),
+    (2,  '0193c000-0000-7000-8000-000000000005', 'DM5', 900,     'health_and_wellbeing'),
+    (3,  '0193c000-0000-7000-8000-000000000011', 'DM4', 3000000, 'vcse_spend'),
+    (4,  '0193c000-0000-7000-8000-000000000025', 'DM2', 312,     'apprenticeships'),
+    (5,  '0193c000-0000-7000-8000-000000000106', 'DM7', 60,      'carbon_reduction'),
+    (6,  '0193c000-0000-7000-8000-000000000109', 'DM1', 4,       'local_employment'),
+    (7,  '0193c000-0000-7000-8000-000000000137', 'DM3', 2400,    'local_employment'),
+    (8,  '0193c000-0000-7000-8000-000000000138', 'DM6', 72,      'health_and_wellbeing'),
+    (9,  '0193c000-0000-7000-8000-000000000139', 'DM4', 1800000, 'vcse_spend'),
+    (10, '0193c000-0000-7000-8000-000000000039', 'DM1', 9,       'local_employment'),
+    (11, '0193c000-0000-7000-8000-000000000040', 'DM2', 156,     'apprenticeships'),
+    (12, '0193c000-0000-7000-8000-000000000042', 'DM7', 45,      'carbon_reduction')
   ) AS v (n, contract_id, measure, target, priority)
   JOIN contracts k ON k.id = v.contract_id::uuid
   JOIN social_value_measures m ON m.code = v.measure AND m.edition_id = '0193f000-0000-7000-8000-000000000001'
+  JOIN social_value_priorities p ON p.authority_id = k.authority_id AND p.code = v.priority
 ON CONFLICT DO NOTHING;
 
 -- Four half-yearly returns per commitment. A sixth of the target each half is on schedule; the pace (in

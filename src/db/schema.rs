@@ -339,12 +339,12 @@ diesel::table! {
         period_from -> Date,
         period_to -> Date,
         committed_on -> Date,
-        priority -> Text,
         note -> Text,
         version -> Int4,
         created_by -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        priority_id -> Uuid,
     }
 }
 
@@ -562,6 +562,26 @@ diesel::joinable!(spend_lines -> authorities (authority_id));
 diesel::allow_tables_to_appear_in_same_query!(waivers, authorities);
 diesel::allow_tables_to_appear_in_same_query!(breaches, authorities);
 diesel::allow_tables_to_appear_in_same_query!(spend_lines, authorities);
+
+diesel::table! {
+    social_value_priorities (id) {
+        id -> Uuid,
+        authority_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        measure_codes -> Array<Text>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(social_value_priorities -> authorities (authority_id));
+diesel::joinable!(social_value_commitments -> social_value_priorities (priority_id));
+diesel::allow_tables_to_appear_in_same_query!(social_value_priorities, authorities);
+diesel::allow_tables_to_appear_in_same_query!(social_value_commitments, social_value_priorities);
 
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,

@@ -14,6 +14,12 @@ pub const WRITERS: &[Role] = &[Role::Commissioner, Role::Procurement, Role::Admi
 /// Roles that may load a measures framework edition.
 pub const EDITORS: &[Role] = &[Role::Admin];
 
+/// Roles that may create, change and delete their own authority's social value priorities.
+pub const PRIORITY_EDITORS: &[Role] = &[Role::Admin, Role::Commissioner];
+
+/// The most measures one priority may list.
+pub const MAX_PRIORITY_MEASURES: usize = 100;
+
 /// The largest quantity a commitment or return may state (whole units of the measure).
 pub const MAX_QUANTITY: i64 = 1_000_000_000;
 
@@ -26,6 +32,15 @@ checked_string!(
     SocialValueEditionCode,
     |s| !s.is_empty() && s.len() <= 40 && !s.starts_with('-') && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
     "an edition code like 2026-demo", r"^[a-z0-9][a-z0-9-]{0,39}$", "2026-demo"
+);
+
+checked_string!(
+    /// A council's code for one of its social value priorities, e.g. `local_employment`: lower-case
+    /// letters, digits, `_` and `-`, starting with a letter or digit, 1 to 40 characters. Unique
+    /// within the authority.
+    SocialValuePriorityCode,
+    |s| !s.is_empty() && s.len() <= 40 && s.as_bytes()[0].is_ascii_alphanumeric() && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-'),
+    "a priority code like local_employment", r"^[a-z0-9][a-z0-9_-]{0,39}$", "local_employment"
 );
 
 /// Whether `s` is a theme, outcome or measure code: letters, digits, `.`, `_` and `-`, starting
@@ -77,7 +92,7 @@ pub enum SocialValueGroupBy {
     /// The theme of the commitment's measure (in the edition it was committed under).
     #[default]
     Theme,
-    /// The council priority the commitment serves (free text, grouped exactly as written).
+    /// The council priority record the commitment serves (key `<authority>:<code>`).
     Priority,
     /// The contract's supplier name.
     Supplier,
@@ -163,5 +178,8 @@ mod tests {
         assert!(SocialValueEditionCode::try_from("2026-demo".to_string()).is_ok());
         assert!(SocialValueEditionCode::try_from("-x".to_string()).is_err());
         assert!(SocialValueEditionCode::try_from("Big".to_string()).is_err());
+        assert!(SocialValuePriorityCode::try_from("local_employment".to_string()).is_ok());
+        assert!(SocialValuePriorityCode::try_from("_x".to_string()).is_err());
+        assert!(SocialValuePriorityCode::try_from("Local".to_string()).is_err());
     }
 }

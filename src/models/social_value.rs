@@ -1,5 +1,6 @@
 //! Social value rows and queries: framework editions and their measures, commitments on contracts
-//! (shown with their contract, measure and current delivery), delivery returns and corrections.
+//! (shown with their contract, measure, priority and current delivery), delivery returns and
+//! corrections, and each authority's social value priorities.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -7,7 +8,8 @@ use diesel::sql_types::{BigInt, Date, Int4, Nullable, Text, Timestamptz};
 use uuid::Uuid;
 
 use crate::db::schema::{
-    social_value_commitments, social_value_editions, social_value_measures, social_value_returns,
+    authorities, social_value_commitments, social_value_editions, social_value_measures,
+    social_value_priorities, social_value_returns,
 };
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -43,6 +45,13 @@ impl EditionRow {
             .values(row)
             .returning(Self::as_returning())
             .get_result(conn)
+    }
+
+    pub fn by_id(conn: &mut PgConnection, id: Uuid) -> QueryResult<EditionRow> {
+        social_value_editions::table
+            .find(id)
+            .select(Self::as_select())
+            .first(conn)
     }
 
     pub fn by_code(conn: &mut PgConnection, code: &str) -> QueryResult<Option<EditionRow>> {
@@ -108,6 +117,22 @@ impl MeasureRow {
             .load(conn)
     }
 
+    /// Which of `codes` are the code of a measure in some edition.
+    pub fn known_codes(conn: &mut PgConnection, codes: &[String]) -> QueryResult<Vec<String>> {
+        social_value_measures::table
+            .filter(social_value_measures::code.eq_any(codes))
+            .select(social_value_measures::code)
+            .distinct()
+            .load(conn)
+    }
+
+    pub fn by_id(conn: &mut PgConnection, id: Uuid) -> QueryResult<MeasureRow> {
+        social_value_measures::table
+            .find(id)
+            .select(Self::as_select())
+            .first(conn)
+    }
+
     pub fn find(
         conn: &mut PgConnection,
         edition_id: Uuid,
@@ -134,12 +159,25 @@ pub struct CommitmentRow {
     pub period_from: NaiveDate,
     pub period_to: NaiveDate,
     pub committed_on: NaiveDate,
-    pub priority: String,
     pub note: String,
     pub version: i32,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub priority_id: Uuid,
+}
+
+/// The fields a commitment update may set; `None` leaves one as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = social_value_commitments)]
+pub struct CommitmentChanges {
+    pub measure_id: Option<Uuid>,
+    pub proxy_value_pence: Option<i64>,
+    pub target_quantity: Option<i64>,
+    pub period_from: Option<NaiveDate>,
+    pub period_to: Option<NaiveDate>,
+    pub priority_id: Option<Uuid>,
+    pub note: Option<String>,
 }
 
 impl CommitmentRow {
@@ -157,6 +195,33 @@ impl CommitmentRow {
             .for_no_key_update()
             .first(conn)
             .optional()
+    }
+
+    /// Apply `changes`, moving the version on.
+    pub fn update(
+        conn: &mut PgConnection,
+        id: Uuid,
+        changes: &CommitmentChanges,
+    ) -> QueryResult<usize> {
+        diesel::update(social_value_commitments::table.find(id))
+            .set((
+                changes,
+                social_value_commitments::version.eq(social_value_commitments::version + 1),
+                social_value_commitments::updated_at.eq(diesel::dsl::now),
+            ))
+            .execute(conn)
+    }
+
+    pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+        diesel::delete(social_value_commitments::table.find(id)).execute(conn)
+    }
+
+    /// How many commitments serve the priority `priority_id`.
+    pub fn count_for_priority(conn: &mut PgConnection, priority_id: Uuid) -> QueryResult<i64> {
+        social_value_commitments::table
+            .filter(social_value_commitments::priority_id.eq(priority_id))
+            .count()
+            .get_result(conn)
     }
 }
 
@@ -198,8 +263,12 @@ pub struct CommitmentView {
     pub period_to: NaiveDate,
     #[diesel(sql_type = Date)]
     pub committed_on: NaiveDate,
+    #[diesel(sql_type = diesel::sql_types::Uuid)]
+    pub priority_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub priority: String,
+    pub priority_code: String,
+    #[diesel(sql_type = Text)]
+    pub priority_name: String,
     #[diesel(sql_type = Text)]
     pub note: String,
     #[diesel(sql_type = BigInt)]
@@ -239,7 +308,8 @@ impl CommitmentView {
                     k.title AS contract_title, k.supplier_name, e.code AS edition,
                     m.code AS measure_code, m.description AS measure_description, m.unit,
                     m.theme_code, m.theme_name, c.proxy_value_pence, c.target_quantity,
-                    c.period_from, c.period_to, c.committed_on, c.priority, c.note,
+                    c.period_from, c.period_to, c.committed_on, c.priority_id,
+                    p.code AS priority_code, p.name AS priority_name, c.note,
                     coalesce((SELECT sum(r.quantity) FROM social_value_returns r
                                WHERE r.commitment_id = c.id AND r.superseded_by IS NULL), 0)::bigint
                         AS delivered_quantity,
@@ -249,6 +319,7 @@ impl CommitmentView {
                JOIN contracts k ON k.id = c.contract_id
                JOIN social_value_measures m ON m.id = c.measure_id
                JOIN social_value_editions e ON e.id = m.edition_id
+               JOIN social_value_priorities p ON p.id = c.priority_id
               WHERE ($1::uuid IS NULL OR c.id = $1)
                 AND ($2::text IS NULL OR a.code = $2)
                 AND ($3::uuid IS NULL OR c.contract_id = $3)
@@ -328,10 +399,149 @@ impl ReturnRow {
             .load(conn)
     }
 
+    /// How many returns (current or superseded) a commitment has, and the span of their periods.
+    pub fn span(
+        conn: &mut PgConnection,
+        commitment_id: Uuid,
+    ) -> QueryResult<(i64, Option<NaiveDate>, Option<NaiveDate>)> {
+        use diesel::dsl::{count_star, max, min};
+        social_value_returns::table
+            .filter(social_value_returns::commitment_id.eq(commitment_id))
+            .select((
+                count_star(),
+                min(social_value_returns::period_from),
+                max(social_value_returns::period_to),
+            ))
+            .get_result(conn)
+    }
+
     /// Mark return `id` as replaced by `by`.
     pub fn supersede(conn: &mut PgConnection, id: Uuid, by: Uuid) -> QueryResult<usize> {
         diesel::update(social_value_returns::table.find(id))
             .set(social_value_returns::superseded_by.eq(Some(by)))
             .execute(conn)
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = social_value_priorities)]
+pub struct PriorityRow {
+    pub id: Uuid,
+    pub authority_id: Uuid,
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    pub measure_codes: Vec<String>,
+    pub version: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The fields a priority update may set; `None` leaves one as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = social_value_priorities)]
+pub struct PriorityChanges {
+    pub code: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub measure_codes: Option<Vec<String>>,
+}
+
+/// A priority with its authority's code.
+pub type PriorityWithCode = (PriorityRow, String);
+
+impl PriorityRow {
+    pub fn insert(conn: &mut PgConnection, row: &PriorityRow) -> QueryResult<PriorityRow> {
+        diesel::insert_into(social_value_priorities::table)
+            .values(row)
+            .returning(Self::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn find(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<PriorityWithCode>> {
+        social_value_priorities::table
+            .inner_join(authorities::table)
+            .filter(social_value_priorities::id.eq(id))
+            .select((Self::as_select(), authorities::code))
+            .first(conn)
+            .optional()
+    }
+
+    /// The priority, its row locked until the transaction ends.
+    pub fn find_for_update(
+        conn: &mut PgConnection,
+        id: Uuid,
+    ) -> QueryResult<Option<PriorityWithCode>> {
+        let Some(row) = social_value_priorities::table
+            .find(id)
+            .select(Self::as_select())
+            .for_no_key_update()
+            .first(conn)
+            .optional()?
+        else {
+            return Ok(None);
+        };
+        let code = authorities::table
+            .find(row.authority_id)
+            .select(authorities::code)
+            .first(conn)?;
+        Ok(Some((row, code)))
+    }
+
+    /// The authority's priority with `code`.
+    pub fn by_code(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        code: &str,
+    ) -> QueryResult<Option<PriorityRow>> {
+        social_value_priorities::table
+            .filter(social_value_priorities::authority_id.eq(authority_id))
+            .filter(social_value_priorities::code.eq(code))
+            .select(Self::as_select())
+            .first(conn)
+            .optional()
+    }
+
+    /// A page of priorities by id, after `after`, optionally of one authority.
+    pub fn page(
+        conn: &mut PgConnection,
+        authority: Option<&str>,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> QueryResult<Vec<PriorityWithCode>> {
+        let mut q = social_value_priorities::table
+            .inner_join(authorities::table)
+            .select((Self::as_select(), authorities::code))
+            .order(social_value_priorities::id.asc())
+            .limit(limit)
+            .into_boxed();
+        if let Some(code) = authority {
+            q = q.filter(authorities::code.eq(code.to_string()));
+        }
+        if let Some(id) = after {
+            q = q.filter(social_value_priorities::id.gt(id));
+        }
+        q.load(conn)
+    }
+
+    /// Apply `changes`, moving the version on.
+    pub fn update(
+        conn: &mut PgConnection,
+        id: Uuid,
+        changes: &PriorityChanges,
+    ) -> QueryResult<PriorityRow> {
+        diesel::update(social_value_priorities::table.find(id))
+            .set((
+                changes,
+                social_value_priorities::version.eq(social_value_priorities::version + 1),
+                social_value_priorities::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Self::as_returning())
+            .get_result(conn)
+    }
+
+    pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
+        diesel::delete(social_value_priorities::table.find(id)).execute(conn)
     }
 }

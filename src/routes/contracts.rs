@@ -676,7 +676,7 @@ pub(crate) struct Cells<'a> {
 }
 
 impl Cells<'_> {
-    pub(crate) fn problem(&mut self, column: &'static str, message: impl Into<String>) {
+    fn problem(&mut self, column: &'static str, message: impl Into<String>) {
         self.valid = false;
         self.problems.push(RowProblem {
             row: self.row,
@@ -687,7 +687,7 @@ impl Cells<'_> {
 
     /// The trimmed text of a cell: `Ok(None)` when the column is absent or the cell empty, `Err`
     /// (with its problem recorded) when the cell is not text PostgreSQL can store.
-    pub(crate) fn text(&mut self, column: &'static str) -> Result<Option<String>, ()> {
+    fn text(&mut self, column: &'static str) -> Result<Option<String>, ()> {
         let Some(bytes) = self.index.get(column).and_then(|&i| self.record.get(i)) else {
             return Ok(None);
         };
@@ -759,91 +759,133 @@ pub(crate) fn start_line(body: &[u8], position: &csv::Position) -> u64 {
     position.line() + blank_lines as u64
 }
 
-/// Parse the file into rows, recording every problem. Problems with the header stop the parse.
-fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRow>, ApiError> {
-    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(true)
-        .flexible(true)
-        .from_reader(body);
-    let header_problem = |message: String| ApiError::invalid("header", message);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| header_problem(format!("the header row cannot be read: {e}")))?
-        .clone();
-    if headers.is_empty() || headers.iter().all(|h| h.trim_ascii().is_empty()) {
-        return Err(header_problem(format!(
-            "the file is empty; its first line must name the columns: {}",
-            COLUMNS.join(",")
-        )));
-    }
-    let mut index: HashMap<&'static str, usize> = HashMap::new();
-    let mut header_problems = Vec::new();
-    for (i, name) in headers.iter().enumerate() {
-        let name = String::from_utf8_lossy(name).trim().to_lowercase();
-        match COLUMNS.iter().find(|c| **c == name) {
-            Some(column) if index.contains_key(column) => header_problems.push(FieldError::new(
-                "header",
-                format!("the column {name} appears twice"),
-            )),
-            Some(column) => {
-                index.insert(column, i);
-            }
-            None => header_problems.push(FieldError::new(
-                "header",
-                format!(
-                    "unknown column {name:?}; the columns are {}",
-                    COLUMNS.join(",")
+/// An import file being read: its header's columns, then one record at a time.
+pub(crate) struct CsvRows<'a> {
+    body: &'a [u8],
+    reader: csv::Reader<&'a [u8]>,
+    width: usize,
+    index: HashMap<&'static str, usize>,
+    record: csv::ByteRecord,
+}
+
+impl<'a> CsvRows<'a> {
+    /// Open a file (skipping a UTF-8 byte-order mark) and read its header line: the index of each
+    /// of `columns` it names (in any order, any case). An empty file, an unknown or repeated
+    /// column, or a missing one of `required` is 422 naming `header`.
+    pub(crate) fn open(
+        body: &'a [u8],
+        columns: &[&'static str],
+        required: &[&'static str],
+    ) -> Result<Self, ApiError> {
+        let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .flexible(true)
+            .from_reader(body);
+        let header_problem = |message: String| ApiError::invalid("header", message);
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| header_problem(format!("the header row cannot be read: {e}")))?
+            .clone();
+        if headers.is_empty() || headers.iter().all(|h| h.trim_ascii().is_empty()) {
+            return Err(header_problem(format!(
+                "the file is empty; its first line must name the columns: {}",
+                columns.join(",")
+            )));
+        }
+        let mut index: HashMap<&'static str, usize> = HashMap::new();
+        let mut header_problems = Vec::new();
+        for (i, name) in headers.iter().enumerate() {
+            let name = String::from_utf8_lossy(name).trim().to_lowercase();
+            match columns.iter().find(|c| **c == name) {
+                Some(column) if index.contains_key(column) => header_problems.push(
+                    FieldError::new("header", format!("the column {name} appears twice")),
                 ),
-            )),
+                Some(column) => {
+                    index.insert(column, i);
+                }
+                None => header_problems.push(FieldError::new(
+                    "header",
+                    format!(
+                        "unknown column {name:?}; the columns are {}",
+                        columns.join(",")
+                    ),
+                )),
+            }
         }
-    }
-    for column in REQUIRED_COLUMNS {
-        if !index.contains_key(column) {
-            header_problems.push(FieldError::new(
-                "header",
-                format!("the column {column} is missing"),
-            ));
+        for column in required {
+            if !index.contains_key(column) {
+                header_problems.push(FieldError::new(
+                    "header",
+                    format!("the column {column} is missing"),
+                ));
+            }
         }
+        if !header_problems.is_empty() {
+            return Err(ApiError::invalid_fields(header_problems));
+        }
+        Ok(CsvRows {
+            body,
+            reader,
+            width: headers.len(),
+            index,
+            record: csv::ByteRecord::new(),
+        })
     }
-    if !header_problems.is_empty() {
-        return Err(ApiError::invalid_fields(header_problems));
-    }
-    let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let row = match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => record.position().map_or(0, |p| start_line(body, p)),
+
+    /// Read the next record: `None` at the end of the file, `Some(None)` when it cannot be read
+    /// or has the wrong number of cells (its problem recorded), otherwise `Some(Some(row))`, the
+    /// line of the file it starts on.
+    pub(crate) fn next_row(&mut self, problems: &mut Vec<RowProblem>) -> Option<Option<u64>> {
+        let row = match self.reader.read_byte_record(&mut self.record) {
+            Ok(false) => return None,
+            Ok(true) => self
+                .record
+                .position()
+                .map_or(0, |p| start_line(self.body, p)),
             Err(e) => {
-                let row = e.position().map_or(0, |p| p.line());
                 problems.push(RowProblem {
-                    row,
+                    row: e.position().map_or(0, |p| p.line()),
                     column: "",
                     message: format!("cannot be read: {e}"),
                 });
-                continue;
+                return Some(None);
             }
         };
-        if record.len() != headers.len() {
+        if self.record.len() != self.width {
             problems.push(RowProblem {
                 row,
                 column: "",
                 message: format!(
                     "has {} cells where the header has {}",
-                    record.len(),
-                    headers.len()
+                    self.record.len(),
+                    self.width
                 ),
             });
-            continue;
+            return Some(None);
         }
-        let mut cells = Cells {
+        Some(Some(row))
+    }
+
+    /// The cells of the record just read, recording their problems in `problems`.
+    pub(crate) fn cells<'b>(&'b self, row: u64, problems: &'b mut Vec<RowProblem>) -> Cells<'b> {
+        Cells {
             row,
-            record: &record,
-            index: &index,
+            record: &self.record,
+            index: &self.index,
             problems,
             valid: true,
-        };
+        }
+    }
+}
+
+/// Parse the file into rows, recording every problem. Problems with the header stop the parse.
+fn parse_csv(body: &[u8], problems: &mut Vec<RowProblem>) -> Result<Vec<ImportRow>, ApiError> {
+    let mut file = CsvRows::open(body, &COLUMNS, &REQUIRED_COLUMNS)?;
+    let mut rows = Vec::new();
+    while let Some(row) = file.next_row(problems) {
+        let Some(row) = row else { continue };
+        let mut cells = file.cells(row, problems);
         let reference = cells.parse("reference", true, ContractReference::try_from);
         let title = cells.parse("title", true, |s| {
             bounded_text("title", &s, 300).map_err(|e| e.message)

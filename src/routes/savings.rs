@@ -848,6 +848,8 @@ fn forecast_csv(f: &SavingsForecast) -> Result<String, ApiError> {
     String::from_utf8(w.into_inner().map_err(ApiError::internal)?).map_err(ApiError::internal)
 }
 
+/// Whether the caller asked for CSV: `format=csv`, or `text/csv` in `Accept`. The social value
+/// report negotiates the same way.
 pub(crate) fn wants_csv(req: &HttpRequest, format: Option<&str>) -> bool {
     format == Some("csv")
         || req

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -14,28 +14,41 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db;
+use crate::domain::savings::pounds;
 use crate::domain::social_value::{
-    EDITORS, MAX_PROXY_PENCE, MAX_QUANTITY, SocialValueEditionCode, SocialValueGroupBy, WRITERS,
-    behind_schedule, check_code, check_range, check_text, proxy_pence, rate_basis_points,
+    EDITORS, MAX_PRIORITY_MEASURES, MAX_PROXY_PENCE, MAX_QUANTITY, PRIORITY_EDITORS,
+    SocialValueEditionCode, SocialValueGroupBy, SocialValuePriorityCode, WRITERS, behind_schedule,
+    check_code, check_range, check_text, proxy_pence, rate_basis_points,
 };
 use crate::domain::values::{AuthorityCode, Date};
 use crate::error::{ApiError, FieldError};
-use crate::extract::{IdempotencyKey, Json, Query};
+use crate::extract::{CsvBody, IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::contracts::ContractRow;
 use crate::models::reference::AuthorityRow;
 use crate::models::social_value::{
-    CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow, ReturnRow,
+    CommitmentChanges, CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow,
+    PriorityChanges, PriorityRow, PriorityWithCode, ReturnRow,
 };
+use crate::routes::contracts::{CsvRows, RowProblem, refusal};
+use crate::routes::savings::wants_csv;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(create_edition)
+        .service(import_edition)
         .service(list_editions)
         .service(read_edition)
         .service(create_commitment)
         .service(list_commitments)
         .service(read_commitment)
+        .service(update_commitment)
+        .service(delete_commitment)
+        .service(create_priority)
+        .service(list_priorities)
+        .service(read_priority)
+        .service(update_priority)
+        .service(delete_priority)
         .service(create_return)
         .service(list_returns)
         .service(report);
@@ -201,6 +214,13 @@ fn check_edition(
     edition_id: Uuid,
 ) -> Result<(String, Vec<MeasureRow>), ApiError> {
     let mut problems = Vec::new();
+    if new.code.as_str() == "import" {
+        // The path /v1/social-value/editions/import loads editions; no edition may be read there.
+        problems.push(FieldError::new(
+            "code",
+            "import is reserved; choose another code",
+        ));
+    }
     let mut text = |field: String, s: &str, max: usize| -> String {
         check_text(s, max)
             .map_err(|m| problems.push(FieldError::new(field, m)))
@@ -322,37 +342,283 @@ async fn create_edition(
         key,
         "POST /v1/social-value/editions",
         fingerprint,
-        move |conn, caller| {
-            if EditionRow::by_code(conn, new.code.as_str())?.is_some() {
-                return Err(ApiError::Conflict(format!(
-                    "edition {} is already loaded; editions are never changed, load a new code",
-                    new.code.as_str()
-                )));
+        move |conn, caller| store_edition(conn, caller, new, name, edition_id, measures),
+    )
+    .await
+}
+
+/// Store a checked edition (its checked name, and measures) with its audit event; 409 if its code
+/// is loaded.
+fn store_edition(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    new: NewSocialValueEdition,
+    name: String,
+    edition_id: Uuid,
+    measures: Vec<MeasureRow>,
+) -> Result<Created, ApiError> {
+    let edition = EditionRow {
+        id: edition_id,
+        code: new.code.into(),
+        name,
+        effective_from: new.effective_from.get(),
+        created_by: caller.subject.clone(),
+        created_at: Utc::now(),
+    };
+    if EditionRow::by_code(conn, &edition.code)?.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "edition {} is already loaded; editions are never changed, load a new code",
+            edition.code
+        )));
+    }
+    let edition = EditionRow::insert(conn, &edition)?;
+    MeasureRow::insert_all(conn, &measures)?;
+    let id = edition.id;
+    let view = edition_view(edition, measures);
+    AuditEventRow::record(
+        conn,
+        caller,
+        "create",
+        "social_value_edition",
+        id,
+        None,
+        Some(to_json(&view)?),
+    )?;
+    Created::new(&view, format!("/v1/social-value/editions/{}", view.code), 1)
+}
+
+/// The columns of an edition file, every one required.
+const EDITION_COLUMNS: [&str; 8] = [
+    "theme_code",
+    "theme_name",
+    "outcome_code",
+    "outcome_name",
+    "measure_code",
+    "description",
+    "unit",
+    "proxy_value_pence",
+];
+
+/// Parse an edition file into its themes, outcomes and measures (in the order each first
+/// appears), recording every problem by row: a bad cell, a theme or outcome named differently from
+/// its first row, a measure code used twice. All or nothing: any problem refuses the file.
+fn parse_edition_csv(body: &[u8]) -> Result<Vec<SocialValueTheme>, ApiError> {
+    let mut file = CsvRows::open(body, &EDITION_COLUMNS, &EDITION_COLUMNS)?;
+    let mut problems = Vec::new();
+    let mut themes: Vec<SocialValueTheme> = Vec::new();
+    // code -> (position in `themes`, row it first appeared on), and likewise per theme's outcome.
+    let mut theme_at: HashMap<String, (usize, u64)> = HashMap::new();
+    let mut outcome_at: HashMap<(String, String), (usize, u64)> = HashMap::new();
+    let mut measure_row: HashMap<String, u64> = HashMap::new();
+    while let Some(row) = file.next_row(&mut problems) {
+        let Some(row) = row else { continue };
+        let mut cells = file.cells(row, &mut problems);
+        let code = |s: String| check_code(&s).map(|()| s);
+        let theme_code = cells.parse("theme_code", true, code);
+        let theme_name = cells.parse("theme_name", true, |s| check_text(&s, 300));
+        let outcome_code = cells.parse("outcome_code", true, code);
+        let outcome_name = cells.parse("outcome_name", true, |s| check_text(&s, 300));
+        let measure_code = cells.parse("measure_code", true, code);
+        let description = cells.parse("description", true, |s| check_text(&s, 1000));
+        let unit = cells.parse("unit", true, |s| check_text(&s, 100));
+        let proxy = cells.parse("proxy_value_pence", true, |s| {
+            s.parse::<i64>()
+                .map_err(|_| format!("expected a whole number of pence, e.g. 3086400, not {s:?}"))
+                .and_then(|v| check_range(v, 0, MAX_PROXY_PENCE))
+        });
+        let (
+            Some(theme_code),
+            Some(theme_name),
+            Some(outcome_code),
+            Some(outcome_name),
+            Some(measure_code),
+            Some(description),
+            Some(unit),
+            Some(proxy_value_pence),
+            true,
+        ) = (
+            theme_code,
+            theme_name,
+            outcome_code,
+            outcome_name,
+            measure_code,
+            description,
+            unit,
+            proxy,
+            cells.valid,
+        )
+        else {
+            continue;
+        };
+        if let Some(first) = measure_row.get(&measure_code) {
+            problems.push(RowProblem {
+                row,
+                column: "measure_code",
+                message: format!(
+                    "{measure_code} is also on row {first}; measure codes are unique within an edition"
+                ),
+            });
+            continue;
+        }
+        let ti = match theme_at.get(&theme_code) {
+            Some(&(ti, first)) => {
+                if themes[ti].name != theme_name {
+                    problems.push(RowProblem {
+                        row,
+                        column: "theme_name",
+                        message: format!(
+                            "theme {theme_code} is named {:?} on row {first}; a theme has one name",
+                            themes[ti].name
+                        ),
+                    });
+                    continue;
+                }
+                ti
             }
-            let edition = EditionRow::insert(
-                conn,
-                &EditionRow {
-                    id: edition_id,
-                    code: new.code.as_str().to_string(),
-                    name,
-                    effective_from: new.effective_from.get(),
-                    created_by: caller.subject.clone(),
-                    created_at: Utc::now(),
-                },
-            )?;
-            MeasureRow::insert_all(conn, &measures)?;
-            let view = edition_view(edition, measures);
-            AuditEventRow::record(
-                conn,
-                caller,
-                "create",
-                "social_value_edition",
-                edition_id,
-                None,
-                Some(to_json(&view)?),
-            )?;
-            Created::new(&view, format!("/v1/social-value/editions/{}", view.code), 1)
-        },
+            None => {
+                theme_at.insert(theme_code.clone(), (themes.len(), row));
+                themes.push(SocialValueTheme {
+                    code: theme_code.clone(),
+                    name: theme_name,
+                    outcomes: Vec::new(),
+                });
+                themes.len() - 1
+            }
+        };
+        let key = (theme_code, outcome_code.clone());
+        let oi = match outcome_at.get(&key) {
+            Some(&(oi, first)) if themes[ti].outcomes[oi].name != outcome_name => {
+                problems.push(RowProblem {
+                    row,
+                    column: "outcome_name",
+                    message: format!(
+                        "outcome {outcome_code} of theme {} is named {:?} on row {first}; an outcome has one name",
+                        themes[ti].code, themes[ti].outcomes[oi].name
+                    ),
+                });
+                continue;
+            }
+            Some(&(oi, _)) => oi,
+            None => {
+                let outcomes = &mut themes[ti].outcomes;
+                outcome_at.insert(key, (outcomes.len(), row));
+                outcomes.push(SocialValueOutcome {
+                    code: outcome_code,
+                    name: outcome_name,
+                    measures: Vec::new(),
+                });
+                outcomes.len() - 1
+            }
+        };
+        measure_row.insert(measure_code.clone(), row);
+        themes[ti].outcomes[oi].measures.push(SocialValueMeasure {
+            code: measure_code,
+            description,
+            unit,
+            proxy_value_pence,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(refusal(problems));
+    }
+    if themes.is_empty() {
+        return Err(ApiError::invalid(
+            "(body)",
+            "the file has a header but no measures",
+        ));
+    }
+    Ok(themes)
+}
+
+/// Where an edition loaded from CSV gets what the file does not hold.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SocialValueEditionImportParams {
+    /// The new edition's code.
+    #[param(value_type = SocialValueEditionCode)]
+    pub code: SocialValueEditionCode,
+    /// The edition's name, 1 to 300 characters.
+    #[param(
+        min_length = 1,
+        max_length = 300,
+        example = "Illustrative measures, 2026"
+    )]
+    pub name: String,
+    /// The edition is in force from this date until a later edition's `effective_from`.
+    #[param(value_type = Date)]
+    pub effective_from: Date,
+}
+
+/// Load an edition of the measures framework from a CSV file (`admin`), all or nothing. The
+/// JSON form is `POST /v1/social-value/editions`; this is its sibling for the spreadsheet a
+/// framework's publisher issues.
+///
+/// Send the file with `Content-Type: text/csv` (UTF-8; a byte-order mark is allowed) and the
+/// edition's `code`, `name` and `effective_from` as query parameters. The first line names the
+/// columns, in any order, all required: `theme_code`, `theme_name`, `outcome_code`,
+/// `outcome_name`, `measure_code`, `description`, `unit`, `proxy_value_pence`. One line per
+/// measure; themes and outcomes are gathered by code in the order they first appear, and a theme
+/// (or an outcome within it) must carry the same name on every line. Values follow the rules of
+/// the JSON form.
+///
+/// Every line is checked before anything is written. If any is bad (a bad value, a name that
+/// differs from the code's first line, a measure code used twice) the answer is 422 and nothing
+/// is loaded: `errors` lists each problem as `{"field": "row 7: proxy_value_pence", ...}`, the row
+/// being the line of the file (the header is line 1), up to 100 problems. An edition code already
+/// loaded is 409. The body may be up to the configured import limit (413 above it).
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValueEditionImportParams),
+    request_body(content = String, content_type = "text/csv",
+        description = "The measures, one per line after a header line naming the columns.",
+        example = json!("theme_code,theme_name,outcome_code,outcome_name,measure_code,description,unit,proxy_value_pence\njobs,Jobs: promote local skills and employment,jobs-local,More local people in employment,NT1,Local people employed on the contract (full-time equivalent),FTE year,3086400\njobs,Jobs: promote local skills and employment,jobs-local,More local people in employment,NT4,Weeks of apprenticeship on the contract,week,25000\nsocial,Social: healthier and more resilient communities,social-volunteering,Stronger communities,NT28,Staff volunteering hours,hour,1700\n")),
+    responses((status = 201, description = "Loaded", body = SocialValueEdition,
+        headers(("Location" = String, description = "URL of the edition"), ("ETag" = String, description = "The record's version"))),
+        (status = 413, description = "The file is larger than the import limit", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/payload-too-large", "title": "Payload Too Large", "status": 413,
+                "detail": "the import is larger than the 33554432 bytes allowed; split it into several files"})),
+        (status = 415, description = "The body is not sent as `text/csv`", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/unsupported-media-type", "title": "Unsupported Media Type", "status": 415,
+                "detail": "an import must be sent as CSV (Content-Type: text/csv)"})),
+        (status = 422, description = "Nothing was loaded: each problem by row and column", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
+                "detail": "nothing was imported: 2 rows have 2 problems",
+                "errors": [{"field": "row 3: proxy_value_pence", "message": "expected a whole number of pence, e.g. 3086400, not \"£250\""},
+                           {"field": "row 4: measure_code", "message": "NT1 is also on row 2; measure codes are unique within an edition"}]}))))]
+#[post("/social-value/editions/import")]
+async fn import_edition(
+    pool: Db,
+    caller: Caller,
+    key: IdempotencyKey,
+    params: Query<SocialValueEditionImportParams>,
+    body: CsvBody,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(EDITORS)?;
+    let Query(p) = params;
+    let CsvBody { bytes, fingerprint } = body;
+    let new = NewSocialValueEdition {
+        themes: parse_edition_csv(&bytes)?,
+        code: p.code,
+        name: p.name,
+        effective_from: p.effective_from,
+    };
+    let edition_id = Uuid::now_v7();
+    // The file's rows are checked already; what is left is the name from the query.
+    let (name, measures) = check_edition(&new, edition_id)?;
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/social-value/editions/import",
+        format!(
+            "{}\n{}\n{}\n{fingerprint}",
+            new.code.as_str(),
+            new.name,
+            new.effective_from.get()
+        ),
+        move |conn, caller| store_edition(conn, caller, new, name, edition_id, measures),
     )
     .await
 }
@@ -425,6 +691,401 @@ async fn read_edition(
 }
 
 // ---------------------------------------------------------------------------------------------
+// Council priorities
+
+/// One of an authority's social value priorities, and the measures (by code, in any edition)
+/// that serve it.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "id": "0193f000-0000-7000-8000-000000000511",
+    "authority": "SKP",
+    "code": "local_employment",
+    "name": "Local employment",
+    "description": "More Stockport residents in good work on the council's contracts.",
+    "measure_codes": ["DM1", "DM3"],
+    "version": 1,
+    "created_by": "demo-seed",
+    "created_at": "2026-11-23T09:00:00Z",
+    "updated_at": "2026-11-23T09:00:00Z"
+}))]
+pub struct SocialValuePriority {
+    pub id: Uuid,
+    /// The owning authority.
+    pub authority: AuthorityCode,
+    /// Unique within the authority; commitments name their priority by it.
+    #[schema(value_type = SocialValuePriorityCode)]
+    pub code: String,
+    pub name: String,
+    pub description: String,
+    /// Codes of the measures that serve the priority. By code rather than by edition: a measure
+    /// keeps its code from one edition to the next, so the list holds across editions.
+    pub measure_codes: Vec<String>,
+    pub version: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<PriorityWithCode> for SocialValuePriority {
+    fn from((r, authority): PriorityWithCode) -> Self {
+        SocialValuePriority {
+            id: r.id,
+            authority: AuthorityCode::try_from(authority).expect("authorities.code is checked"),
+            code: r.code,
+            name: r.name,
+            description: r.description,
+            measure_codes: r.measure_codes,
+            version: r.version,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A new priority of the caller's authority.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "local_employment",
+    "name": "Local employment",
+    "description": "More residents in good work on the council's contracts.",
+    "measure_codes": ["DM1", "DM3"]
+}))]
+pub struct NewSocialValuePriority {
+    pub code: SocialValuePriorityCode,
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    #[serde(default)]
+    #[schema(max_length = 2000)]
+    pub description: String,
+    /// Codes of measures of some loaded edition, each at most once (up to 100).
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    pub measure_codes: Vec<String>,
+}
+
+/// A partial update of a priority (JSON merge patch): fields left out stay as they are;
+/// `measure_codes` replaces the whole list.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"measure_codes": ["DM1", "DM2", "DM3"]}))]
+pub struct SocialValuePriorityPatch {
+    #[schema(value_type = Option<SocialValuePriorityCode>, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub code: Option<SocialValuePriorityCode>,
+    #[schema(min_length = 1, max_length = 200, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub name: Option<String>,
+    #[schema(max_length = 2000, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub description: Option<String>,
+    #[schema(max_items = 100, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub measure_codes: Option<Vec<String>>,
+}
+
+/// The problems with a priority's name, description and measure codes, each naming its field.
+/// Measure codes must be well formed, listed once, and the code of a measure in some edition.
+fn priority_problems(
+    conn: &mut diesel::PgConnection,
+    name: Option<&str>,
+    description: Option<&str>,
+    measure_codes: Option<&[String]>,
+) -> Result<(Option<String>, Vec<FieldError>), ApiError> {
+    let mut problems = Vec::new();
+    let name = name.and_then(|n| {
+        check_text(n, 200)
+            .map_err(|m| problems.push(FieldError::new("name", m)))
+            .ok()
+    });
+    if description.is_some_and(|d| d.chars().count() > 2000) {
+        problems.push(FieldError::new(
+            "description",
+            "may be at most 2000 characters",
+        ));
+    }
+    if let Some(codes) = measure_codes {
+        if codes.len() > MAX_PRIORITY_MEASURES {
+            problems.push(FieldError::new(
+                "measure_codes",
+                format!("may list at most {MAX_PRIORITY_MEASURES} measures"),
+            ));
+        } else {
+            let known: HashSet<String> =
+                MeasureRow::known_codes(conn, codes)?.into_iter().collect();
+            let mut seen = HashSet::new();
+            for (i, code) in codes.iter().enumerate() {
+                let field = format!("measure_codes[{i}]");
+                if let Err(m) = check_code(code) {
+                    problems.push(FieldError::new(field, m));
+                } else if !seen.insert(code.as_str()) {
+                    problems.push(FieldError::new(field, format!("{code} is listed twice")));
+                } else if !known.contains(code) {
+                    problems.push(FieldError::new(
+                        field,
+                        format!("no edition of the measures framework has a measure {code}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok((name, problems))
+}
+
+/// Create one of the caller's authority's social value priorities (`admin` or `commissioner`). A
+/// code the authority already uses is 409.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), request_body = NewSocialValuePriority,
+    responses((status = 201, description = "Created", body = SocialValuePriority,
+        headers(("Location" = String, description = "URL of the priority"), ("ETag" = String, description = "The record's version")))))]
+#[post("/social-value/priorities")]
+async fn create_priority(
+    pool: Db,
+    caller: Caller,
+    key: IdempotencyKey,
+    body: Json<NewSocialValuePriority>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_role(PRIORITY_EDITORS)?;
+    let Json {
+        value: new,
+        fingerprint,
+    } = body;
+    create_idempotently(
+        &pool,
+        caller,
+        key,
+        "POST /v1/social-value/priorities",
+        fingerprint,
+        move |conn, caller| {
+            let (name, problems) = priority_problems(
+                conn,
+                Some(&new.name),
+                Some(&new.description),
+                Some(&new.measure_codes),
+            )?;
+            if !problems.is_empty() {
+                return Err(ApiError::invalid_fields(problems));
+            }
+            let authority =
+                AuthorityRow::by_code(conn, caller.authority.as_str())?.ok_or_else(|| {
+                    ApiError::Forbidden(format!(
+                        "the token's authority {} is not registered",
+                        caller.authority
+                    ))
+                })?;
+            if PriorityRow::by_code(conn, authority.id, new.code.as_str())?.is_some() {
+                return Err(ApiError::Conflict(format!(
+                    "{} already has a priority {}",
+                    authority.code,
+                    new.code.as_str()
+                )));
+            }
+            let now = Utc::now();
+            let row = PriorityRow::insert(
+                conn,
+                &PriorityRow {
+                    id: Uuid::now_v7(),
+                    authority_id: authority.id,
+                    code: new.code.into(),
+                    name: name.unwrap_or_default(),
+                    description: new.description.trim().to_string(),
+                    measure_codes: new.measure_codes,
+                    version: 1,
+                    created_by: caller.subject.clone(),
+                    created_at: now,
+                    updated_at: now,
+                },
+            )?;
+            let view = SocialValuePriority::from((row, authority.code));
+            AuditEventRow::record(
+                conn,
+                caller,
+                "create",
+                "social_value_priority",
+                view.id,
+                None,
+                Some(to_json(&view)?),
+            )?;
+            Created::new(&view, format!("/v1/social-value/priorities/{}", view.id), 1)
+        },
+    )
+    .await
+}
+
+/// Filters and paging for priorities.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SocialValuePriorityParams {
+    /// Only this authority's priorities.
+    #[param(value_type = Option<AuthorityCode>)]
+    pub authority: Option<AuthorityCode>,
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<Limit>)]
+    #[serde(default)]
+    pub limit: Limit,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<Cursor>)]
+    pub cursor: Option<Cursor>,
+}
+
+/// The authorities' social value priorities, in the order they were made. Any authenticated
+/// caller may read them.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValuePriorityParams),
+    responses((status = 200, description = "A page of priorities", body = Page<SocialValuePriority>)))]
+#[get("/social-value/priorities")]
+async fn list_priorities(
+    pool: Db,
+    _caller: Caller,
+    params: Query<SocialValuePriorityParams>,
+) -> Result<web::Json<Page<SocialValuePriority>>, ApiError> {
+    let Query(p) = params;
+    let authority = p.authority.map(String::from);
+    let rows = db::run(&pool, move |conn| {
+        Ok(PriorityRow::page(
+            conn,
+            authority.as_deref(),
+            p.cursor.map(|c| c.0),
+            p.limit.fetch(),
+        )?)
+    })
+    .await?;
+    Ok(web::Json(Page::from_rows(
+        rows,
+        p.limit,
+        |r| r.0.id,
+        SocialValuePriority::from,
+    )))
+}
+
+/// One priority.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Priority id")),
+    responses((status = 200, description = "The priority", body = SocialValuePriority,
+        headers(("ETag" = String, description = "The record's version; send it as If-Match to update")))))]
+#[get("/social-value/priorities/{id}")]
+async fn read_priority(
+    pool: Db,
+    _caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let found = db::run(&pool, move |conn| Ok(PriorityRow::find(conn, id)?)).await?;
+    let view = SocialValuePriority::from(
+        found.ok_or_else(|| ApiError::not_found(format!("priority {id}")))?,
+    );
+    Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+/// Change a priority (the owning authority's `admin` or `commissioner`). Commitments already
+/// serving it keep it, even if `measure_codes` no longer lists their measure: the list is checked
+/// when a commitment is made or changes its measure or priority. A code the authority already uses
+/// is 409.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Priority id")),
+    request_body(content = SocialValuePriorityPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated priority", body = SocialValuePriority,
+        headers(("ETag" = String, description = "The record's new version")))))]
+#[patch("/social-value/priorities/{id}")]
+async fn update_priority(
+    pool: Db,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<SocialValuePriorityPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.value;
+    let view = db::transaction(&pool, move |conn| {
+        let (row, authority) = PriorityRow::find_for_update(conn, id)?
+            .ok_or_else(|| ApiError::not_found(format!("priority {id}")))?;
+        caller.require_to_change(PRIORITY_EDITORS, &authority)?;
+        if_match.check(row.version)?;
+        let (name, problems) = priority_problems(
+            conn,
+            patch.name.as_deref(),
+            patch.description.as_deref(),
+            patch.measure_codes.as_deref(),
+        )?;
+        if !problems.is_empty() {
+            return Err(ApiError::invalid_fields(problems));
+        }
+        if let Some(code) = &patch.code
+            && code.as_str() != row.code
+            && PriorityRow::by_code(conn, row.authority_id, code.as_str())?.is_some()
+        {
+            return Err(ApiError::Conflict(format!(
+                "{authority} already has a priority {}",
+                code.as_str()
+            )));
+        }
+        let changes = PriorityChanges {
+            code: patch.code.map(String::from),
+            name,
+            description: patch.description.map(|d| d.trim().to_string()),
+            measure_codes: patch.measure_codes,
+        };
+        let before = SocialValuePriority::from((row, authority.clone()));
+        let updated = PriorityRow::update(conn, id, &changes)?;
+        let after = SocialValuePriority::from((updated, authority));
+        AuditEventRow::record(
+            conn,
+            &caller,
+            "update",
+            "social_value_priority",
+            id,
+            Some(to_json(&before)?),
+            Some(to_json(&after)?),
+        )?;
+        Ok(after)
+    })
+    .await?;
+    Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+/// Delete a priority (the owning authority's `admin` or `commissioner`). One that commitments
+/// serve is kept (409): move them to another priority first. `If-Match` is honoured.
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Priority id")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/social-value/priorities/{id}")]
+async fn delete_priority(
+    pool: Db,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    db::transaction(&pool, move |conn| {
+        let (row, authority) = PriorityRow::find_for_update(conn, id)?
+            .ok_or_else(|| ApiError::not_found(format!("priority {id}")))?;
+        caller.require_to_change(PRIORITY_EDITORS, &authority)?;
+        if_match.check(row.version)?;
+        let serving = CommitmentRow::count_for_priority(conn, id)?;
+        if serving > 0 {
+            return Err(ApiError::Conflict(format!(
+                "{serving} commitment(s) serve priority {}; change their priority before deleting it",
+                row.code
+            )));
+        }
+        let before = SocialValuePriority::from((row, authority));
+        PriorityRow::delete(conn, id)?;
+        AuditEventRow::record(
+            conn,
+            &caller,
+            "delete",
+            "social_value_priority",
+            id,
+            Some(to_json(&before)?),
+            None,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+// ---------------------------------------------------------------------------------------------
 // Commitments
 
 /// A supplier's social value commitment on a contract, with what its current returns delivered.
@@ -447,7 +1108,9 @@ async fn read_edition(
     "period_from": "2025-04-01",
     "period_to": "2027-03-31",
     "committed_on": "2025-04-01",
-    "priority": "Local employment",
+    "priority": "local_employment",
+    "priority_id": "0193f000-0000-7000-8000-000000000511",
+    "priority_name": "Local employment",
     "note": "",
     "delivered_quantity": 7,
     "delivered_proxy_pence": 21_604_800,
@@ -483,8 +1146,11 @@ pub struct SocialValueCommitment {
     /// The date the commitment was made; the edition in force on it is used unless one is named.
     #[schema(value_type = Date)]
     pub committed_on: NaiveDate,
-    /// The council priority the commitment serves.
+    /// Code of the council priority the commitment serves (one of the authority's priorities).
+    #[schema(value_type = SocialValuePriorityCode)]
     pub priority: String,
+    pub priority_id: Uuid,
+    pub priority_name: String,
     pub note: String,
     /// Sum of the current (not superseded) returns.
     pub delivered_quantity: i64,
@@ -520,7 +1186,9 @@ impl From<CommitmentView> for SocialValueCommitment {
             period_from: v.period_from,
             period_to: v.period_to,
             committed_on: v.committed_on,
-            priority: v.priority,
+            priority: v.priority_code,
+            priority_id: v.priority_id,
+            priority_name: v.priority_name,
             note: v.note,
             delivered_quantity: v.delivered_quantity,
             delivered_proxy_pence: clamp_i64(proxy_pence(
@@ -544,7 +1212,7 @@ impl From<CommitmentView> for SocialValueCommitment {
     "target_quantity": 12,
     "period_from": "2025-04-01",
     "period_to": "2027-03-31",
-    "priority": "Local employment",
+    "priority": "local_employment",
     "committed_on": "2025-04-01"
 }))]
 pub struct NewSocialValueCommitment {
@@ -560,9 +1228,9 @@ pub struct NewSocialValueCommitment {
     pub target_quantity: i64,
     pub period_from: Date,
     pub period_to: Date,
-    /// The council priority the commitment serves, e.g. `Local employment`.
-    #[schema(min_length = 1, max_length = 200)]
-    pub priority: String,
+    /// Code of the priority the commitment serves: one of the contract's authority's priorities
+    /// (`GET /v1/social-value/priorities?authority=`) that lists the measure among its measures.
+    pub priority: SocialValuePriorityCode,
     /// When the commitment was made; today when left out.
     #[serde(default)]
     pub committed_on: Option<Date>,
@@ -572,7 +1240,8 @@ pub struct NewSocialValueCommitment {
 
 /// Record a supplier's commitment on a contract (the contract's authority's `commissioner`,
 /// `procurement` or `admin`). The proxy value per unit is taken from the edition and kept: later
-/// editions do not change it.
+/// editions do not change it. `priority` names one of the contract's authority's priorities whose
+/// measures include the measure (422 naming `priority` otherwise).
 #[utoipa::path(tag = "Social value", security(("bearer" = [])), request_body = NewSocialValueCommitment,
     responses((status = 201, description = "Created", body = SocialValueCommitment,
         headers(("Location" = String, description = "URL of the commitment"), ("ETag" = String, description = "The record's version")))))]
@@ -589,9 +1258,6 @@ async fn create_commitment(
         fingerprint,
     } = body;
     let mut problems = Vec::new();
-    let priority = check_text(&new.priority, 200)
-        .map_err(|m| problems.push(FieldError::new("priority", m)))
-        .unwrap_or_default();
     if let Err(m) = check_range(new.target_quantity, 1, MAX_QUANTITY) {
         problems.push(FieldError::new("target_quantity", m));
     }
@@ -647,6 +1313,7 @@ async fn create_commitment(
                         ),
                     )
                 })?;
+            let priority = priority_serving(conn, &authority, new.priority.as_str(), &measure)?;
             let now = Utc::now();
             let id = Uuid::now_v7();
             CommitmentRow::insert(
@@ -661,7 +1328,7 @@ async fn create_commitment(
                     period_from: new.period_from.get(),
                     period_to: new.period_to.get(),
                     committed_on,
-                    priority,
+                    priority_id: priority.id,
                     note: new.note,
                     version: 1,
                     created_by: caller.subject.clone(),
@@ -754,6 +1421,244 @@ async fn read_commitment(
         found.ok_or_else(|| ApiError::not_found(format!("commitment {id}")))?,
     );
     Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+/// The authority's priority `code`, which must list `measure` among the measures serving it (422
+/// naming `priority` otherwise).
+fn priority_serving(
+    conn: &mut diesel::PgConnection,
+    authority: &AuthorityRow,
+    code: &str,
+    measure: &MeasureRow,
+) -> Result<PriorityRow, ApiError> {
+    let priority = PriorityRow::by_code(conn, authority.id, code)?.ok_or_else(|| {
+        ApiError::invalid(
+            "priority",
+            format!(
+                "{} has no social value priority {code}; see GET /v1/social-value/priorities?authority={}",
+                authority.code, authority.code
+            ),
+        )
+    })?;
+    if !priority.measure_codes.contains(&measure.code) {
+        return Err(ApiError::invalid(
+            "priority",
+            format!(
+                "measure {} does not serve {}'s priority {code}, whose measures are [{}]",
+                measure.code,
+                authority.code,
+                priority.measure_codes.join(", ")
+            ),
+        ));
+    }
+    Ok(priority)
+}
+
+/// The commitment `id`, locked, and as the API shows it, once the caller may change it (403) at
+/// the version `If-Match` names (412).
+fn commitment_to_change(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    id: Uuid,
+    if_match: &IfMatch,
+) -> Result<(CommitmentRow, SocialValueCommitment), ApiError> {
+    let row = CommitmentRow::lock(conn, id)?
+        .ok_or_else(|| ApiError::not_found(format!("commitment {id}")))?;
+    let view = SocialValueCommitment::from(
+        CommitmentView::find(conn, id)?.ok_or_else(|| ApiError::not_found("commitment"))?,
+    );
+    caller.require_to_change(WRITERS, view.authority.as_str())?;
+    if_match.check(row.version)?;
+    Ok((row, view))
+}
+
+/// A partial update of a commitment (JSON merge patch): fields left out stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"target_quantity": 14, "note": "Raised at the contract review, March 2026"}))]
+pub struct SocialValueCommitmentPatch {
+    /// Another measure of the same edition; its proxy value is then taken from that edition.
+    /// Refused (409) once the commitment has delivery returns.
+    #[schema(min_length = 1, max_length = 30, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub measure_code: Option<String>,
+    /// Whole units of the measure, 1 to 1,000,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000_000, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub target_quantity: Option<i64>,
+    #[schema(value_type = Option<Date>, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub period_from: Option<Date>,
+    #[schema(value_type = Option<Date>, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub period_to: Option<Date>,
+    /// Code of another of the authority's priorities; it must list the measure.
+    #[schema(value_type = Option<SocialValuePriorityCode>, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub priority: Option<SocialValuePriorityCode>,
+    #[schema(max_length = 2000, nullable = false)]
+    #[serde(default, deserialize_with = "not_null")]
+    pub note: Option<String>,
+}
+
+/// Change a commitment (the contract's authority's `commissioner`, `procurement` or `admin`).
+/// Send the ETag as `If-Match` to be refused (412) if it changed since you read it.
+///
+/// The proxy value per unit stays frozen: changing `target_quantity` keeps it (the target's £
+/// value is the new quantity × the frozen value). Changing `measure_code` takes the new measure
+/// and its proxy value from the commitment's own edition, the one in force on its original
+/// `committed_on` (or the one named when it was made); a later edition is never used, and
+/// `committed_on`, the contract and the edition cannot be changed. Once delivery returns exist
+/// the measure cannot change (409: the returns count units of it), and the period must still
+/// contain every return (409). The priority must list the (new) measure (422 naming `priority`).
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Commitment id")),
+    request_body(content = SocialValueCommitmentPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated commitment", body = SocialValueCommitment,
+        headers(("ETag" = String, description = "The record's new version")))))]
+#[patch("/social-value/commitments/{id}")]
+async fn update_commitment(
+    pool: Db,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Json<SocialValueCommitmentPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let patch = body.value;
+    let mut problems = Vec::new();
+    if let Some(q) = patch.target_quantity
+        && let Err(m) = check_range(q, 1, MAX_QUANTITY)
+    {
+        problems.push(FieldError::new("target_quantity", m));
+    }
+    if let Some(code) = &patch.measure_code
+        && let Err(m) = check_code(code)
+    {
+        problems.push(FieldError::new("measure_code", m));
+    }
+    if patch
+        .note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 2000)
+    {
+        problems.push(FieldError::new("note", "may be at most 2000 characters"));
+    }
+    if !problems.is_empty() {
+        return Err(ApiError::invalid_fields(problems));
+    }
+    let view = db::transaction(&pool, move |conn| {
+        let (row, before) = commitment_to_change(conn, &caller, id, &if_match)?;
+        let from = patch.period_from.map_or(row.period_from, Date::get);
+        let to = patch.period_to.map_or(row.period_to, Date::get);
+        if to < from {
+            return Err(ApiError::invalid(
+                "period_to",
+                format!("the period may not end ({to}) before it starts ({from})"),
+            ));
+        }
+        let current = MeasureRow::by_id(conn, row.measure_id)?;
+        let (returns, first, last) = ReturnRow::span(conn, id)?;
+        let measure = match &patch.measure_code {
+            Some(code) if *code != current.code => {
+                if returns > 0 {
+                    return Err(ApiError::Conflict(format!(
+                        "commitment {id} has {returns} delivery return(s) counting units of {}; its measure cannot change",
+                        current.code
+                    )));
+                }
+                let edition = EditionRow::by_id(conn, current.edition_id)?;
+                MeasureRow::find(conn, edition.id, code)?.ok_or_else(|| {
+                    ApiError::invalid(
+                        "measure_code",
+                        format!("edition {} has no measure {code}", edition.code),
+                    )
+                })?
+            }
+            _ => current.clone(),
+        };
+        if let (Some(first), Some(last)) = (first, last)
+            && (first < from || last > to)
+        {
+            return Err(ApiError::Conflict(format!(
+                "commitment {id} has delivery returns from {first} to {last}; its period must contain them"
+            )));
+        }
+        let authority = AuthorityRow::by_code(conn, before.authority.as_str())?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("authority missing")))?;
+        let priority_code = patch.priority.as_ref().map_or(before.priority.as_str(), |p| p.as_str());
+        let priority = if patch.priority.is_some() || measure.id != current.id {
+            Some(priority_serving(conn, &authority, priority_code, &measure)?.id)
+        } else {
+            None
+        };
+        let moved = measure.id != current.id;
+        let changes = CommitmentChanges {
+            measure_id: moved.then_some(measure.id),
+            // Frozen unless the measure changes: then the new measure's value in the same edition.
+            proxy_value_pence: moved.then_some(measure.proxy_value_pence),
+            target_quantity: patch.target_quantity,
+            period_from: patch.period_from.map(Date::get),
+            period_to: patch.period_to.map(Date::get),
+            priority_id: priority,
+            note: patch.note.map(|n| n.trim().to_string()),
+        };
+        CommitmentRow::update(conn, id, &changes)?;
+        let after = SocialValueCommitment::from(
+            CommitmentView::find(conn, id)?.ok_or_else(|| ApiError::not_found("commitment"))?,
+        );
+        AuditEventRow::record(
+            conn,
+            &caller,
+            "update",
+            "social_value_commitment",
+            id,
+            Some(to_json(&before)?),
+            Some(to_json(&after)?),
+        )?;
+        Ok(after)
+    })
+    .await?;
+    Ok(versioned(StatusCode::OK, view.version, &view))
+}
+
+/// Delete a commitment made in error (the contract's authority's `commissioner`, `procurement` or
+/// `admin`). A commitment with delivery returns (current or superseded) is never deleted (409):
+/// the returns are the evidence of what was delivered; change the commitment instead. `If-Match`
+/// is honoured (412 when stale).
+#[utoipa::path(tag = "Social value", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Commitment id")),
+    responses((status = 204, description = "Deleted")))]
+#[delete("/social-value/commitments/{id}")]
+async fn delete_commitment(
+    pool: Db,
+    caller: Caller,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    db::transaction(&pool, move |conn| {
+        let (_, before) = commitment_to_change(conn, &caller, id, &if_match)?;
+        let (returns, _, _) = ReturnRow::span(conn, id)?;
+        if returns > 0 {
+            return Err(ApiError::Conflict(format!(
+                "commitment {id} has {returns} delivery return(s); a commitment with returns is kept as the record of what was delivered"
+            )));
+        }
+        CommitmentRow::delete(conn, id)?;
+        AuditEventRow::record(
+            conn,
+            &caller,
+            "delete",
+            "social_value_commitment",
+            id,
+            Some(to_json(&before)?),
+            None,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -993,6 +1898,9 @@ pub struct SocialValueReportParams {
     /// The date schedules are judged at; today when left out.
     #[param(value_type = Option<Date>)]
     pub as_at: Option<Date>,
+    /// `csv` for CSV (as `Accept: text/csv`); `json` (the default) otherwise.
+    #[param(pattern = "^(json|csv)$")]
+    pub format: Option<String>,
 }
 
 /// Committed against delivered for one group (or all of them).
@@ -1099,16 +2007,33 @@ impl Sums {
 /// commitment's frozen proxy value. A commitment is behind schedule at `as_at` when what it
 /// delivered is less than its target pro rata to the days of its period elapsed by then
 /// (`delivered × days_in_period < target × days_elapsed`); none is behind before its period starts.
-/// Groups are ordered by key. Any authenticated caller may read it.
+/// Groups are ordered by key; with `group_by=priority` the key is `<authority>:<priority code>`
+/// and the label the priority's name. Any authenticated caller may read it.
+///
+/// `Accept: text/csv` or `format=csv` gives the groups as CSV (as the savings forecast does): a
+/// header line, then one line per group with the same figures as the JSON, £ in pounds with two
+/// decimals (`committed_proxy_gbp`, `delivered_proxy_gbp`) and the commitments behind schedule
+/// separated by `;`. The CSV has no totals line, so a program summing its lines counts each
+/// commitment once.
 #[utoipa::path(tag = "Social value", security(("bearer" = [])), params(SocialValueReportParams),
-    responses((status = 200, description = "The report", body = SocialValueReport)))]
+    responses((status = 200, description = "The report", content(
+        (SocialValueReport = "application/json"),
+        (String = "text/csv", example = json!("key,label,commitments,committed_quantity,committed_proxy_gbp,delivered_quantity,delivered_proxy_gbp,delivery_rate_basis_points,behind_schedule,behind_schedule_commitment_ids\njobs,Jobs: promote local skills and employment,2,14,420000.00,11,330000.00,7857,1,0193f000-0000-7000-8000-000000000101\nsocial,\"Social: healthier, safer and more resilient communities\",1,1000,17000.00,300,5100.00,3000,0,\n"))))))]
 #[get("/social-value/report")]
 async fn report(
     pool: Db,
     _caller: Caller,
+    req: HttpRequest,
     params: Query<SocialValueReportParams>,
-) -> Result<web::Json<SocialValueReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     let Query(p) = params;
+    if p.format
+        .as_deref()
+        .is_some_and(|f| f != "csv" && f != "json")
+    {
+        return Err(ApiError::invalid("format", "must be json or csv"));
+    }
+    let csv = wants_csv(&req, p.format.as_deref());
     let (from, to) = (p.from.map(Date::get), p.to.map(Date::get));
     if let (Some(f), Some(t)) = (from, to)
         && t < f
@@ -1141,7 +2066,10 @@ async fn report(
         );
         let (key, label) = match p.group_by {
             SocialValueGroupBy::Theme => (c.theme_code.clone(), c.theme_name.clone()),
-            SocialValueGroupBy::Priority => (c.priority.clone(), c.priority.clone()),
+            SocialValueGroupBy::Priority => (
+                format!("{}:{}", c.authority, c.priority_code),
+                c.priority_name.clone(),
+            ),
             SocialValueGroupBy::Supplier => (c.supplier_name.clone(), c.supplier_name.clone()),
             SocialValueGroupBy::Contract => (
                 c.contract_id.to_string(),
@@ -1155,7 +2083,7 @@ async fn report(
             .add(c, behind);
         totals.add(c, behind);
     }
-    Ok(web::Json(SocialValueReport {
+    let body = SocialValueReport {
         authority: p.authority,
         from,
         to,
@@ -1170,5 +2098,53 @@ async fn report(
             })
             .collect(),
         totals: totals.figures(),
-    }))
+    };
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .body(report_csv(&body)?));
+    }
+    Ok(HttpResponse::Ok().json(body))
+}
+
+/// The report's groups as CSV: a header line, then one line per group.
+fn report_csv(r: &SocialValueReport) -> Result<String, ApiError> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "key",
+        "label",
+        "commitments",
+        "committed_quantity",
+        "committed_proxy_gbp",
+        "delivered_quantity",
+        "delivered_proxy_gbp",
+        "delivery_rate_basis_points",
+        "behind_schedule",
+        "behind_schedule_commitment_ids",
+    ])
+    .map_err(ApiError::internal)?;
+    for g in &r.groups {
+        let f = &g.figures;
+        let behind: Vec<String> = f
+            .behind_schedule_commitment_ids
+            .iter()
+            .map(Uuid::to_string)
+            .collect();
+        w.write_record([
+            g.key.clone(),
+            g.label.clone(),
+            f.commitments.to_string(),
+            f.committed_quantity.to_string(),
+            pounds(f.committed_proxy_pence),
+            f.delivered_quantity.to_string(),
+            pounds(f.delivered_proxy_pence),
+            f.delivery_rate_basis_points
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+            f.behind_schedule.to_string(),
+            behind.join(";"),
+        ])
+        .map_err(ApiError::internal)?;
+    }
+    String::from_utf8(w.into_inner().map_err(ApiError::internal)?).map_err(ApiError::internal)
 }

@@ -77,6 +77,18 @@ async fn ret(app: &TestApp, authority: &str, id: &str, from: &str, to: &str, qty
     r.json()
 }
 
+async fn priority(app: &TestApp, authority: &str, code: &str, measures: &[&str]) -> Value {
+    let r = app
+        .post(
+            "/v1/social-value/priorities",
+            &token(authority, &[Role::Commissioner]),
+            &json!({"code": code, "name": format!("{authority} {code}"), "measure_codes": measures}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
 fn commitment(contract: &str, measure: &str, target: i64, to: &str, priority: &str) -> Value {
     json!({
         "contract_id": contract, "measure_code": measure, "target_quantity": target,
@@ -93,11 +105,12 @@ struct Fixture {
 }
 
 /// The hand-worked fixture (proxy values: NT1 £30,000 = 3,000,000p, NT28 £17 = 1,700p):
-/// - c1 RCH contract A (Alpha Care Ltd), NT1, target 10 over 2025/26 (365 days), "Local
-///   employment"; returns H1 4, H2 3 corrected to 5: delivered 9.
-/// - c2 contract A, NT28, target 1000 over 2025/26, "Volunteering"; return H1 300.
+/// - priorities: RCH local_employment (NT1, NT4) and volunteering (NT28); TAM local_employment.
+/// - c1 RCH contract A (Alpha Care Ltd), NT1, target 10 over 2025/26 (365 days),
+///   local_employment; returns H1 4, H2 3 corrected to 5: delivered 9.
+/// - c2 contract A, NT28, target 1000 over 2025/26, volunteering; return H1 300.
 /// - c3 RCH contract B (Beta Support CIC), NT1, target 4 over 2025-04-01..2027-03-31 (730 days),
-///   "Local employment"; return 2025/26 2.
+///   local_employment; return 2025/26 2.
 /// - c4 TAM contract, NT1, target 5: outside an RCH report.
 async fn fixture(app: &TestApp) -> Fixture {
     let r = app
@@ -108,31 +121,34 @@ async fn fixture(app: &TestApp) -> Fixture {
         )
         .await;
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    priority(app, "RCH", "local_employment", &["NT1", "NT4"]).await;
+    priority(app, "RCH", "volunteering", &["NT28"]).await;
+    priority(app, "TAM", "local_employment", &["NT1"]).await;
     let a = contract(app, "RCH", "RCH-C-2024-0001", "Alpha Care Ltd").await;
     let b = contract(app, "RCH", "RCH-C-2024-0002", "Beta Support CIC").await;
     let t = contract(app, "TAM", "TAM-C-2024-0001", "Gamma Homecare").await;
     let c1 = commit(
         app,
         "RCH",
-        commitment(&a, "NT1", 10, "2026-03-31", "Local employment"),
+        commitment(&a, "NT1", 10, "2026-03-31", "local_employment"),
     )
     .await;
     let c2 = commit(
         app,
         "RCH",
-        commitment(&a, "NT28", 1000, "2026-03-31", "Volunteering"),
+        commitment(&a, "NT28", 1000, "2026-03-31", "volunteering"),
     )
     .await;
     let c3 = commit(
         app,
         "RCH",
-        commitment(&b, "NT1", 4, "2027-03-31", "Local employment"),
+        commitment(&b, "NT1", 4, "2027-03-31", "local_employment"),
     )
     .await;
     commit(
         app,
         "TAM",
-        commitment(&t, "NT1", 5, "2026-03-31", "Local employment"),
+        commitment(&t, "NT1", 5, "2026-03-31", "local_employment"),
     )
     .await;
     let (c1, c2, c3) = (
@@ -291,8 +307,13 @@ async fn the_report_matches_the_hand_worked_fixture_and_proxy_values_stay_frozen
     );
 
     let by_priority = app.get(&path("priority"), &admin()).await.json();
-    assert_eq!(by_priority["groups"][0]["key"], "Local employment");
-    assert_eq!(by_priority["groups"][1]["key"], "Volunteering");
+    assert_eq!(by_priority["groups"][0]["key"], "RCH:local_employment");
+    assert_eq!(by_priority["groups"][0]["label"], "RCH local_employment");
+    assert_eq!(
+        figures(&by_priority["groups"][0]),
+        json!([2, 14, 42_000_000, 11, 33_000_000, 7857, 1])
+    );
+    assert_eq!(by_priority["groups"][1]["key"], "RCH:volunteering");
 
     let by_contract = app.get(&path("contract"), &admin()).await.json();
     assert_eq!(by_contract["groups"].as_array().unwrap().len(), 2);
@@ -319,7 +340,7 @@ async fn the_report_matches_the_hand_worked_fixture_and_proxy_values_stay_frozen
     assert_eq!(all["totals"]["committed_proxy_pence"], 58_700_000);
 
     // A new commitment made after the new edition takes its value; naming the old one keeps it.
-    let mut newer = commitment(&f.contract_b, "NT1", 1, "2027-03-31", "Local employment");
+    let mut newer = commitment(&f.contract_b, "NT1", 1, "2027-03-31", "local_employment");
     newer["committed_on"] = json!("2026-05-01");
     let c = commit(&app, "RCH", newer.clone()).await;
     assert_eq!(
@@ -386,7 +407,7 @@ async fn a_correction_supersedes_the_return_for_its_period_and_keeps_history() {
 async fn refusals_by_role_authority_and_validity() {
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
-    let body = commitment(&f.contract_b, "NT1", 1, "2026-03-31", "Local employment");
+    let body = commitment(&f.contract_b, "NT1", 1, "2026-03-31", "local_employment");
     // Another authority's contract, and a role that may not commit.
     app.post(
         "/v1/social-value/commitments",
@@ -494,4 +515,716 @@ async fn refusals_by_role_authority_and_validity() {
         .invalid_fields(),
         ["to"]
     );
+}
+
+/// A request with a bearer token, a JSON body and an `If-Match` tag.
+async fn conditional(
+    app: &TestApp,
+    req: TestRequest,
+    token: &str,
+    tag: &str,
+    body: Option<&Value>,
+) -> crate::helpers::Reply {
+    let req = req
+        .insert_header(crate::helpers::bearer(token))
+        .insert_header(("If-Match", tag));
+    app.send(match body {
+        Some(b) => req.set_json(b),
+        None => req,
+    })
+    .await
+}
+
+async fn audit_actions(app: &TestApp, authority: &str, entity: &str, id: &str) -> Vec<String> {
+    let r = app
+        .get(
+            &format!("/v1/audit-events?entity_type={entity}&entity_id={id}"),
+            &token(authority, &[Role::Auditor]),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    r.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[actix_web::test]
+async fn priorities_are_kept_by_their_authority_and_commitments_must_serve_one() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let commissioner = token("RCH", &[Role::Commissioner]);
+    let carbon = priority(&app, "RCH", "carbon", &["NT28"]).await;
+    let id = carbon["id"].as_str().unwrap().to_string();
+    let url = format!("/v1/social-value/priorities/{id}");
+    assert_eq!(carbon["authority"], "RCH");
+    assert_eq!(carbon["measure_codes"], json!(["NT28"]));
+
+    // Anyone authenticated reads them; the list filters by authority.
+    let read = app.get(&url, &token("TAM", &[Role::Finance])).await;
+    assert_eq!(read.status, 200);
+    assert_eq!(read.header("etag").as_deref(), Some("\"1\""));
+    let rch = app
+        .get(
+            "/v1/social-value/priorities?authority=RCH",
+            &token("TAM", &[Role::Finance]),
+        )
+        .await
+        .json();
+    let codes: Vec<&str> = rch["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["local_employment", "volunteering", "carbon"]);
+    app.send(TestRequest::get().uri("/v1/social-value/priorities"))
+        .await
+        .problem(401);
+    app.get(
+        "/v1/social-value/priorities/0193f000-0000-7000-8000-0000000fffff",
+        &commissioner,
+    )
+    .await
+    .problem(404);
+
+    // Only the authority's admins and commissioners write; codes are unique within an authority.
+    let new =
+        json!({"code": "apprenticeships", "name": "Apprenticeships", "measure_codes": ["NT4"]});
+    app.post(
+        "/v1/social-value/priorities",
+        &token("RCH", &[Role::Procurement]),
+        &new,
+    )
+    .await
+    .problem(403);
+    app.send(
+        TestRequest::post()
+            .uri("/v1/social-value/priorities")
+            .set_json(&new),
+    )
+    .await
+    .problem(401);
+    let mut dup = new.clone();
+    dup["code"] = json!("carbon");
+    app.post("/v1/social-value/priorities", &commissioner, &dup)
+        .await
+        .problem(409);
+    let mut bad = new.clone();
+    bad["measure_codes"] = json!(["NT4", "NT999", "NT4", "bad code"]);
+    bad["name"] = json!(" ");
+    let mut fields = app
+        .post("/v1/social-value/priorities", &commissioner, &bad)
+        .await
+        .invalid_fields();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            "measure_codes[1]",
+            "measure_codes[2]",
+            "measure_codes[3]",
+            "name"
+        ]
+    );
+    let mut bad = new.clone();
+    bad["code"] = json!("Not A Code");
+    assert_eq!(
+        app.post("/v1/social-value/priorities", &commissioner, &bad)
+            .await
+            .invalid_fields(),
+        ["code"]
+    );
+
+    // Update with If-Match; a stale tag is 412, another authority 403.
+    let patch = json!({"name": "Net zero", "measure_codes": ["NT28", "NT4"]});
+    let r = conditional(
+        &app,
+        TestRequest::patch().uri(&url),
+        &commissioner,
+        "\"1\"",
+        Some(&patch),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
+    assert_eq!(r.json()["name"], "Net zero");
+    conditional(
+        &app,
+        TestRequest::patch().uri(&url),
+        &commissioner,
+        "\"1\"",
+        Some(&patch),
+    )
+    .await
+    .problem(412);
+    conditional(
+        &app,
+        TestRequest::patch().uri(&url),
+        &token("TAM", &[Role::Admin]),
+        "\"2\"",
+        Some(&patch),
+    )
+    .await
+    .problem(403);
+    let r = app
+        .patch(&url, &commissioner, &json!({"code": "volunteering"}))
+        .await;
+    r.problem(409);
+    assert_eq!(
+        app.patch(&url, &commissioner, &json!({"measure_codes": ["NT0"]}))
+            .await
+            .invalid_fields(),
+        ["measure_codes[0]"]
+    );
+    assert_eq!(
+        app.patch(&url, &commissioner, &json!({"name": null}))
+            .await
+            .invalid_fields(),
+        ["name"]
+    );
+
+    // A commitment names a priority of the contract's own authority that lists its measure.
+    let body = commitment(&f.contract_b, "NT1", 1, "2026-03-31", "carbon");
+    let writer = token("RCH", &[Role::Procurement]);
+    let r = app
+        .post("/v1/social-value/commitments", &writer, &body)
+        .await;
+    assert_eq!(r.invalid_fields(), ["priority"]);
+    let mut other = body.clone();
+    other["priority"] = json!("no_such_priority");
+    assert_eq!(
+        app.post("/v1/social-value/commitments", &writer, &other)
+            .await
+            .invalid_fields(),
+        ["priority"]
+    );
+    let mut other = body.clone();
+    other["measure_code"] = json!("NT4");
+    let made = commit(&app, "RCH", other).await;
+    assert_eq!(made["priority"], "carbon");
+    assert_eq!(made["priority_id"], json!(id));
+    assert_eq!(made["priority_name"], "Net zero");
+
+    // A priority that commitments serve is kept; one they do not is deleted, with its audit trail.
+    conditional(
+        &app,
+        TestRequest::delete().uri(&url),
+        &commissioner,
+        "\"2\"",
+        None,
+    )
+    .await
+    .problem(409);
+    let spare = priority(&app, "RCH", "spare", &[]).await;
+    let spare_url = format!(
+        "/v1/social-value/priorities/{}",
+        spare["id"].as_str().unwrap()
+    );
+    conditional(
+        &app,
+        TestRequest::delete().uri(&spare_url),
+        &commissioner,
+        "\"7\"",
+        None,
+    )
+    .await
+    .problem(412);
+    conditional(
+        &app,
+        TestRequest::delete().uri(&spare_url),
+        &token("TAM", &[Role::Commissioner]),
+        "\"1\"",
+        None,
+    )
+    .await
+    .problem(403);
+    let r = conditional(
+        &app,
+        TestRequest::delete().uri(&spare_url),
+        &commissioner,
+        "\"1\"",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    app.get(&spare_url, &commissioner).await.problem(404);
+    assert_eq!(
+        audit_actions(
+            &app,
+            "RCH",
+            "social_value_priority",
+            spare["id"].as_str().unwrap()
+        )
+        .await,
+        ["create", "delete"]
+    );
+    assert_eq!(
+        audit_actions(&app, "RCH", "social_value_priority", &id).await,
+        ["create", "update"]
+    );
+}
+
+#[actix_web::test]
+async fn a_commitment_is_changed_and_deleted_with_its_proxy_value_frozen() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    // A later edition with a dearer NT1 and NT4.
+    let mut later = edition("2026-test", "2025-06-01", 3_500_000);
+    later["themes"][0]["outcomes"][0]["measures"][1]["proxy_value_pence"] = json!(30_000);
+    let r = app
+        .post("/v1/social-value/editions", &admin(), &later)
+        .await;
+    assert_eq!(r.status, 201);
+    let writer = token("RCH", &[Role::Procurement]);
+    let c1 = format!("/v1/social-value/commitments/{}", f.c1);
+
+    // A new quantity keeps the frozen unit value; the version moves on and the change is audited.
+    let r = conditional(
+        &app,
+        TestRequest::patch().uri(&c1),
+        &writer,
+        "\"1\"",
+        Some(&json!({"target_quantity": 12, "note": "raised at review"})),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.header("etag").as_deref(), Some("\"2\""));
+    let c = r.json();
+    assert_eq!(
+        json!([
+            c["edition"],
+            c["proxy_value_pence"],
+            c["target_quantity"],
+            c["target_proxy_pence"],
+            c["note"],
+            c["version"]
+        ]),
+        json!([
+            "2025-test",
+            3_000_000,
+            12,
+            36_000_000,
+            "raised at review",
+            2
+        ])
+    );
+    assert_eq!(
+        audit_actions(&app, "RCH", "social_value_commitment", &f.c1).await,
+        ["create", "update"]
+    );
+    // Stale, another authority, another role, unknown, no token.
+    let patch = json!({"target_quantity": 13});
+    conditional(
+        &app,
+        TestRequest::patch().uri(&c1),
+        &writer,
+        "\"1\"",
+        Some(&patch),
+    )
+    .await
+    .problem(412);
+    app.patch(&c1, &token("TAM", &[Role::Procurement]), &patch)
+        .await
+        .problem(403);
+    app.patch(&c1, &token("RCH", &[Role::Finance]), &patch)
+        .await
+        .problem(403);
+    app.patch(
+        "/v1/social-value/commitments/0193f000-0000-7000-8000-0000000fffff",
+        &writer,
+        &patch,
+    )
+    .await
+    .problem(404);
+    app.send(TestRequest::patch().uri(&c1).set_json(&patch))
+        .await
+        .problem(401);
+    // Invalid values name their field.
+    let mut fields = app
+        .patch(
+            &c1,
+            &writer,
+            &json!({"target_quantity": 0, "measure_code": "no good"}),
+        )
+        .await
+        .invalid_fields();
+    fields.sort();
+    assert_eq!(fields, ["measure_code", "target_quantity"]);
+    assert_eq!(
+        app.patch(&c1, &writer, &json!({"period_to": "2025-01-01"}))
+            .await
+            .invalid_fields(),
+        ["period_to"]
+    );
+    assert_eq!(
+        app.patch(&c1, &writer, &json!({"priority": "volunteering"}))
+            .await
+            .invalid_fields(),
+        ["priority"]
+    );
+    // With returns, the measure cannot change and the period must still hold them.
+    app.patch(&c1, &writer, &json!({"measure_code": "NT4"}))
+        .await
+        .problem(409);
+    app.patch(&c1, &writer, &json!({"period_to": "2025-12-31"}))
+        .await
+        .problem(409);
+    // Returns keep a commitment from being deleted.
+    conditional(&app, TestRequest::delete().uri(&c1), &writer, "\"2\"", None)
+        .await
+        .problem(409);
+
+    // A commitment without returns changes its measure: the value comes from its own edition (in
+    // force on 2025-04-01), not the later one.
+    let fresh = commit(
+        &app,
+        "RCH",
+        commitment(&f.contract_b, "NT1", 2, "2026-03-31", "local_employment"),
+    )
+    .await;
+    assert_eq!(fresh["edition"], "2025-test");
+    let url = format!(
+        "/v1/social-value/commitments/{}",
+        fresh["id"].as_str().unwrap()
+    );
+    let r = app
+        .patch(
+            &url,
+            &writer,
+            &json!({"measure_code": "NT4", "target_quantity": 10}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let c = r.json();
+    assert_eq!(
+        json!([
+            c["edition"],
+            c["measure_code"],
+            c["proxy_value_pence"],
+            c["target_proxy_pence"]
+        ]),
+        json!(["2025-test", "NT4", 25_000, 250_000])
+    );
+    // A measure the edition lacks, or one the priority does not list.
+    assert_eq!(
+        app.patch(&url, &writer, &json!({"measure_code": "NT999"}))
+            .await
+            .invalid_fields(),
+        ["measure_code"]
+    );
+    assert_eq!(
+        app.patch(&url, &writer, &json!({"measure_code": "NT28"}))
+            .await
+            .invalid_fields(),
+        ["priority"]
+    );
+    let r = app
+        .patch(
+            &url,
+            &writer,
+            &json!({"measure_code": "NT28", "priority": "volunteering"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(r.json()["proxy_value_pence"], 1_700);
+
+    // Deleted: refused to others and when stale, then gone, and audited.
+    conditional(
+        &app,
+        TestRequest::delete().uri(&url),
+        &token("TAM", &[Role::Admin]),
+        "\"3\"",
+        None,
+    )
+    .await
+    .problem(403);
+    conditional(
+        &app,
+        TestRequest::delete().uri(&url),
+        &writer,
+        "\"1\"",
+        None,
+    )
+    .await
+    .problem(412);
+    let r = conditional(
+        &app,
+        TestRequest::delete().uri(&url),
+        &writer,
+        "\"3\"",
+        None,
+    )
+    .await;
+    assert_eq!(r.status, 204, "{}", String::from_utf8_lossy(&r.body));
+    app.get(&url, &writer).await.problem(404);
+    app.send(
+        TestRequest::delete()
+            .uri(&url)
+            .insert_header(crate::helpers::bearer(&writer)),
+    )
+    .await
+    .problem(404);
+    assert_eq!(
+        audit_actions(
+            &app,
+            "RCH",
+            "social_value_commitment",
+            fresh["id"].as_str().unwrap()
+        )
+        .await,
+        ["create", "update", "update", "delete"]
+    );
+}
+
+/// Pence as pounds with two decimals, written independently of the service's own formatting.
+fn gbp(pence: &Value) -> String {
+    let p = pence.as_i64().unwrap();
+    format!("{}.{:02}", p / 100, p % 100)
+}
+
+#[actix_web::test]
+async fn the_report_as_csv_carries_the_json_figures() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    for group in ["theme", "priority", "supplier", "contract"] {
+        let path =
+            format!("/v1/social-value/report?authority=RCH&group_by={group}&as_at=2026-03-31");
+        let json = app.get(&path, &admin()).await.json();
+        let r = app
+            .send(
+                TestRequest::get()
+                    .uri(&path)
+                    .insert_header(crate::helpers::bearer(&admin()))
+                    .insert_header(("Accept", "text/csv")),
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert_eq!(
+            r.header("content-type").as_deref(),
+            Some("text/csv; charset=utf-8")
+        );
+        let by_format = app.get(&format!("{path}&format=csv"), &admin()).await;
+        assert_eq!(by_format.body, r.body, "format=csv is the same as Accept");
+        let mut reader = csv::Reader::from_reader(r.body.as_slice());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            [
+                "key",
+                "label",
+                "commitments",
+                "committed_quantity",
+                "committed_proxy_gbp",
+                "delivered_quantity",
+                "delivered_proxy_gbp",
+                "delivery_rate_basis_points",
+                "behind_schedule",
+                "behind_schedule_commitment_ids"
+            ]
+        );
+        let rows: Vec<Vec<String>> = reader
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        let expected: Vec<Vec<String>> = json["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| {
+                let ids: Vec<&str> = g["behind_schedule_commitment_ids"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_str().unwrap())
+                    .collect();
+                vec![
+                    g["key"].as_str().unwrap().to_string(),
+                    g["label"].as_str().unwrap().to_string(),
+                    g["commitments"].to_string(),
+                    g["committed_quantity"].to_string(),
+                    gbp(&g["committed_proxy_pence"]),
+                    g["delivered_quantity"].to_string(),
+                    gbp(&g["delivered_proxy_pence"]),
+                    g["delivery_rate_basis_points"].to_string(),
+                    g["behind_schedule"].to_string(),
+                    ids.join(";"),
+                ]
+            })
+            .collect();
+        assert_eq!(rows, expected, "group_by={group}");
+        assert!(!rows.is_empty());
+    }
+    // The hand-worked figures, in pounds: jobs 420,000.00 committed, 330,000.00 delivered.
+    let csv = app
+        .get(
+            "/v1/social-value/report?authority=RCH&as_at=2026-03-31&format=csv",
+            &admin(),
+        )
+        .await;
+    let text = String::from_utf8(csv.body).unwrap();
+    assert_eq!(
+        text.lines().nth(1).unwrap(),
+        format!("jobs,Jobs,2,14,420000.00,11,330000.00,7857,1,{}", f.c1)
+    );
+    assert_eq!(
+        app.get("/v1/social-value/report?format=xml", &admin())
+            .await
+            .invalid_fields(),
+        ["format"]
+    );
+    app.send(
+        TestRequest::get()
+            .uri("/v1/social-value/report?format=csv")
+            .insert_header(("Accept", "text/csv")),
+    )
+    .await
+    .problem(401);
+}
+
+async fn load_csv(app: &TestApp, query: &str, token: &str, body: &str) -> crate::helpers::Reply {
+    app.send(
+        TestRequest::post()
+            .uri(&format!("/v1/social-value/editions/import?{query}"))
+            .insert_header(crate::helpers::bearer(token))
+            .insert_header(("Content-Type", "text/csv"))
+            .set_payload(body.to_string()),
+    )
+    .await
+}
+
+const EDITION_CSV_HEADER: &str = "theme_code,theme_name,outcome_code,outcome_name,measure_code,description,unit,proxy_value_pence";
+
+#[actix_web::test]
+async fn an_edition_loads_from_csv_whole_and_a_bad_file_is_refused_whole() {
+    let app = TestApp::spawn().await;
+    let query = "code=2025-csv&name=From%20a%20spreadsheet&effective_from=2025-04-01";
+    // A bad file: every problem by row, and nothing stored.
+    let bad = format!(
+        "{EDITION_CSV_HEADER}\n\
+         jobs,Jobs,jobs-local,More local people in work,NT1,Local people employed (FTE),FTE year,3000000\n\
+         jobs,Jobs,jobs-local,More local people in work,NT4,Apprenticeship weeks,week,£250\n\
+         jobs,Work,jobs-local,More local people in work,NT5,Something,hour,10\n\
+         social,Social,volunteering,Stronger communities,NT1,Staff volunteering hours,hour,1700\n\
+         social,Social,volunteering,Stronger communities,NT6\n\
+         \n\
+         social,Social,volunteering,Stronger communities,NT7,,hour,-1\n"
+    );
+    let r = load_csv(&app, query, &admin(), &bad).await;
+    let body = r.problem(422);
+    assert!(
+        body["detail"]
+            .as_str()
+            .unwrap()
+            .starts_with("nothing was imported"),
+        "{body}"
+    );
+    assert_eq!(
+        r.invalid_fields(),
+        [
+            "row 3: proxy_value_pence",
+            "row 4: theme_name",
+            "row 5: measure_code",
+            "row 6",
+            "row 8: description",
+            "row 8: proxy_value_pence"
+        ]
+    );
+    app.get("/v1/social-value/editions/2025-csv", &admin())
+        .await
+        .problem(404);
+    let list = app.get("/v1/social-value/editions", &admin()).await.json();
+    assert_eq!(list["items"], json!([]));
+
+    // The header must name every column, once, and only known ones.
+    let r = load_csv(&app, query, &admin(), "theme_code,colour\njobs,red\n").await;
+    assert!(r.invalid_fields().iter().all(|f| f == "header"));
+    assert_eq!(
+        load_csv(&app, query, &admin(), &format!("{EDITION_CSV_HEADER}\n"))
+            .await
+            .invalid_fields(),
+        ["(body)"]
+    );
+
+    // A good file (with a byte-order mark, themes interleaved) reads back as the JSON form would.
+    let good = format!(
+        "\u{feff}{EDITION_CSV_HEADER}\n\
+         jobs,Jobs,jobs-local,More local people in work,NT1,Local people employed (FTE),FTE year,3000000\n\
+         social,Social,volunteering,Stronger communities,NT28,Staff volunteering hours,hour,1700\n\
+         jobs,Jobs,jobs-local,More local people in work,NT4,Apprenticeship weeks,week,25000\n"
+    );
+    // Refusals first: no token, another role, not CSV, missing or bad query parameters.
+    app.send(
+        TestRequest::post()
+            .uri(&format!("/v1/social-value/editions/import?{query}"))
+            .insert_header(("Content-Type", "text/csv"))
+            .set_payload(good.clone()),
+    )
+    .await
+    .problem(401);
+    load_csv(&app, query, &token("RCH", &[Role::Commissioner]), &good)
+        .await
+        .problem(403);
+    app.post(
+        &format!("/v1/social-value/editions/import?{query}"),
+        &admin(),
+        &json!({}),
+    )
+    .await
+    .problem(415);
+    assert_eq!(
+        load_csv(&app, "name=x&effective_from=2025-04-01", &admin(), &good)
+            .await
+            .invalid_fields(),
+        ["code"]
+    );
+    assert_eq!(
+        load_csv(
+            &app,
+            "code=import&name=x&effective_from=2025-04-01",
+            &admin(),
+            &good
+        )
+        .await
+        .invalid_fields(),
+        ["code"]
+    );
+    assert_eq!(
+        load_csv(
+            &app,
+            "code=2025-csv&name=%20&effective_from=2025-04-01",
+            &admin(),
+            &good
+        )
+        .await
+        .invalid_fields(),
+        ["name"]
+    );
+
+    let r = load_csv(&app, query, &admin(), &good).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("/v1/social-value/editions/2025-csv")
+    );
+    let read = app
+        .get("/v1/social-value/editions/2025-csv", &admin())
+        .await
+        .json();
+    assert_eq!(read["name"], "From a spreadsheet");
+    assert_eq!(read["effective_from"], "2025-04-01");
+    assert_eq!(
+        read["themes"],
+        edition("x", "2025-04-01", 3_000_000)["themes"]
+    );
+    // Loaded once: the same code again is a conflict, from CSV or JSON.
+    load_csv(&app, query, &admin(), &good).await.problem(409);
+    app.post(
+        "/v1/social-value/editions",
+        &admin(),
+        &edition("2025-csv", "2025-04-01", 1),
+    )
+    .await
+    .problem(409);
 }
