@@ -276,6 +276,14 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                 crate::domain::intentions::lifecycle_table()
             ));
         }
+        // Governance: the waiver lifecycle, from the same table the handlers check.
+        if tag.name == "Governance" {
+            tag.description = Some(format!(
+                "{}\n\nWaiver lifecycle (each action is `POST /v1/waivers/{{id}}/<action>`; a refused transition is 409 naming the status and the actions allowed, the wrong approver or authority 403):\n\n{}",
+                tag.description.clone().unwrap_or_default(),
+                crate::domain::governance::waiver_lifecycle_table()
+            ));
+        }
     }
     let errors = error_responses();
     let components = api.components.get_or_insert_with(Default::default);
