@@ -289,6 +289,14 @@ pub fn complete(mut api: OpenApi) -> OpenApi {
                 crate::domain::intentions::lifecycle_table()
             ));
         }
+        // Governance: the waiver lifecycle, from the same table the handlers check.
+        if tag.name == "Governance" {
+            tag.description = Some(format!(
+                "{}\n\nWaiver lifecycle (each action is `POST /v1/waivers/{{id}}/<action>`; a refused transition is 409 naming the status and the actions allowed, the wrong approver or authority 403):\n\n{}",
+                tag.description.clone().unwrap_or_default(),
+                crate::domain::governance::waiver_lifecycle_table()
+            ));
+        }
     }
     for tag in api.tags.iter_mut().flatten() {
         if tag.name == "Procurement initiation documents" {

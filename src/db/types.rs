@@ -55,7 +55,7 @@ text_column!(
     crate::domain::governance::WaiverReason,
     crate::domain::governance::WaiverStatus,
     crate::domain::governance::WaiverDecision,
-    crate::domain::governance::Approver,
+    crate::domain::governance::WaiverApprover,
     crate::domain::governance::BreachKind,
     crate::domain::governance::HowFound,
     crate::domain::governance::BreachStatus

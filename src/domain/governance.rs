@@ -16,127 +16,242 @@ pub const WRITERS: &[Role] = &[Role::Commissioner, Role::Procurement, Role::Admi
 /// Roles that may replace the waiver approver rules.
 pub const RULE_WRITERS: &[Role] = &[Role::Admin];
 
-/// Declares a snake_case text enum stored in a text column, with its list of names for messages.
-macro_rules! text_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(
-            Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-            ToSchema, strum::EnumString, strum::IntoStaticStr, strum::Display,
-            strum::VariantArray, diesel::AsExpression, diesel::FromSqlRow,
-        )]
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        #[serde(rename_all = "snake_case")]
-        #[strum(serialize_all = "snake_case")]
-        pub enum $name { $($(#[$vmeta])* $variant),+ }
-
-        impl $name {
-            /// The names, for messages.
-            pub fn names() -> String {
-                use strum::VariantArray;
-                Self::VARIANTS
-                    .iter()
-                    .map(|s| <&str>::from(*s))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            }
-        }
-    };
+/// Why the Contract Procedure Rules should not apply: `sole_supplier` (only one provider can
+/// deliver), `urgency` (an unforeseeable emergency, e.g. provider failure), `continuity_of_care`
+/// (moving people would harm them), `below_market_interest` (the market showed no interest in a
+/// compliant process), `extension_of_existing` (extending beyond the contract's options),
+/// `collaborative_arrangement` (buying through another body's arrangement), `specialist_provision`
+/// (an individual placement only one provider can meet), `other`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WaiverReason {
+    SoleSupplier,
+    Urgency,
+    ContinuityOfCare,
+    BelowMarketInterest,
+    ExtensionOfExisting,
+    CollaborativeArrangement,
+    SpecialistProvision,
+    Other,
 }
 
-text_enum!(
-    /// Why the Contract Procedure Rules should not apply: `sole_supplier` (only one provider can
-    /// deliver), `urgency` (an unforeseeable emergency, e.g. provider failure), `continuity_of_care`
-    /// (moving people would harm them), `below_market_interest` (the market showed no interest in a
-    /// compliant process), `extension_of_existing` (extending beyond the contract's options),
-    /// `collaborative_arrangement` (buying through another body's arrangement), `specialist_provision`
-    /// (an individual placement only one provider can meet), `other`.
-    WaiverReason {
-        SoleSupplier,
-        Urgency,
-        ContinuityOfCare,
-        BelowMarketInterest,
-        ExtensionOfExisting,
-        CollaborativeArrangement,
-        SpecialistProvision,
-        Other,
-    }
-);
+/// Where a waiver stands: `requested → approved | refused` by the approver the rules name, or
+/// `requested → withdrawn` by the requesting authority.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WaiverStatus {
+    Requested,
+    Approved,
+    Refused,
+    Withdrawn,
+}
 
-text_enum!(
-    /// Where a waiver stands: `requested → approved | refused` by the approver the rules name, or
-    /// `requested → withdrawn` by the requesting authority.
-    WaiverStatus {
-        Requested,
-        Approved,
-        Refused,
-        Withdrawn,
-    }
-);
+/// The decision on a requested waiver.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WaiverDecision {
+    Approved,
+    Refused,
+}
 
-text_enum!(
-    /// The decision on a requested waiver.
-    WaiverDecision { Approved, Refused }
-);
+/// Who decides a waiver, as the approver rules name them. Each is held by a token role:
+/// `head_of_procurement` → `procurement`, `chief_finance_officer` → `finance`,
+/// `director` → `board` (a director or the monitoring officer sits on the board).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum WaiverApprover {
+    HeadOfProcurement,
+    ChiefFinanceOfficer,
+    Director,
+}
 
-text_enum!(
-    /// Who decides a waiver, as the approver rules name them. Each is held by a token role:
-    /// `head_of_procurement` → `procurement`, `chief_finance_officer` → `finance`,
-    /// `director` → `board` (a director or the monitoring officer sits on the board).
-    Approver {
-        HeadOfProcurement,
-        ChiefFinanceOfficer,
-        Director,
-    }
-);
-
-impl Approver {
+impl WaiverApprover {
     /// The token role that holds this approver's authority.
     pub fn role(self) -> Role {
         match self {
-            Approver::HeadOfProcurement => Role::Procurement,
-            Approver::ChiefFinanceOfficer => Role::Finance,
-            Approver::Director => Role::Board,
+            WaiverApprover::HeadOfProcurement => Role::Procurement,
+            WaiverApprover::ChiefFinanceOfficer => Role::Finance,
+            WaiverApprover::Director => Role::Board,
         }
     }
 }
 
-text_enum!(
-    /// What went wrong: `let_without_compliant_route` (a contract let without the procedure the
-    /// rules require), `extended_without_compliant_route` (extended beyond its options or without
-    /// approval), `varied_beyond_scope`, `continued_after_expiry` (buying on after the contract
-    /// ended), `other`.
-    BreachKind {
-        LetWithoutCompliantRoute,
-        ExtendedWithoutCompliantRoute,
-        VariedBeyondScope,
-        ContinuedAfterExpiry,
-        Other,
-    }
-);
+/// What went wrong: `let_without_compliant_route` (a contract let without the procedure the
+/// rules require), `extended_without_compliant_route` (extended beyond its options or without
+/// approval), `varied_beyond_scope`, `continued_after_expiry` (buying on after the contract
+/// ended), `other`.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BreachKind {
+    LetWithoutCompliantRoute,
+    ExtendedWithoutCompliantRoute,
+    VariedBeyondScope,
+    ContinuedAfterExpiry,
+    Other,
+}
 
-text_enum!(
-    /// How a breach came to light.
-    HowFound {
-        Audit,
-        SpendAnalysis,
-        SelfReported,
-        Whistleblowing,
-        ContractReview,
-        Other,
-    }
-);
+/// How a breach came to light.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum HowFound {
+    Audit,
+    SpendAnalysis,
+    SelfReported,
+    Whistleblowing,
+    ContractReview,
+    Other,
+}
 
-text_enum!(
-    /// Where a breach stands: `open`, `remedying` (the remedy is under way), `remedied`, `closed`.
-    /// Any status may follow any other.
-    BreachStatus {
-        Open,
-        Remedying,
-        Remedied,
-        Closed,
-    }
-);
+/// Where a breach stands: `open`, `remedying` (the remedy is under way), `remedied`, `closed`.
+/// Any status may follow any other.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::Display,
+    strum::VariantArray,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
+pub enum BreachStatus {
+    Open,
+    Remedying,
+    Remedied,
+    Closed,
+}
 
 /// The explicit actions on a waiver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr, strum::Display)]
@@ -229,6 +344,34 @@ pub fn allowed_waiver_actions(status: WaiverStatus) -> Vec<WaiverAction> {
         .collect()
 }
 
+/// The waiver lifecycle as a Markdown table, for the OpenAPI tag description.
+pub fn waiver_lifecycle_table() -> String {
+    let mut out = String::from("| action | from | to | who |\n|---|---|---|---|\n");
+    for t in WAIVER_LIFECYCLE {
+        let from: Vec<&str> = t.from.iter().map(|s| <&str>::from(*s)).collect();
+        let (to, who) = match t.to {
+            Some(to) => (
+                <&str>::from(to).to_string(),
+                t.roles
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            None => (
+                "approved or refused".to_string(),
+                "the approver the rules name for the value (head_of_procurement: procurement, chief_finance_officer: finance, director: board), not the requester".to_string(),
+            ),
+        };
+        out.push_str(&format!(
+            "| {} | {} | {to} | {who} |\n",
+            t.action,
+            from.join(", ")
+        ));
+    }
+    out
+}
+
 /// Check `action` on a waiver in `status` by a caller with `roles`; for a decision, `approver`
 /// is the waiver's approver and the caller must hold its role and not be the requester. Returns
 /// the status the action leads to (for a decision, the decision's).
@@ -236,7 +379,7 @@ pub fn check_waiver_action(
     action: WaiverAction,
     status: WaiverStatus,
     roles: &[Role],
-    approver: Approver,
+    approver: WaiverApprover,
     own_request: bool,
     decision: Option<WaiverDecision>,
 ) -> Result<WaiverStatus, WaiverRefusal> {
@@ -288,14 +431,14 @@ pub fn check_waiver_action(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"min_value_pence": 5_000_000, "approver": "chief_finance_officer"}))]
-pub struct ApproverBand {
+pub struct WaiverApproverBand {
     pub min_value_pence: Pence,
-    pub approver: Approver,
+    pub approver: WaiverApprover,
 }
 
 /// Problems with a set of bands, each naming its band: the first starts at 0 and the minimums
 /// strictly increase.
-pub fn approver_band_problems(bands: &[ApproverBand]) -> Vec<FieldError> {
+pub fn approver_band_problems(bands: &[WaiverApproverBand]) -> Vec<FieldError> {
     let mut problems = Vec::new();
     if bands.is_empty() {
         problems.push(FieldError::new(
@@ -323,7 +466,7 @@ pub fn approver_band_problems(bands: &[ApproverBand]) -> Vec<FieldError> {
 }
 
 /// The approver for a waiver worth `value`: the band with the highest minimum not above it.
-pub fn approver_for(bands: &[ApproverBand], value: Pence) -> Option<Approver> {
+pub fn approver_for(bands: &[WaiverApproverBand], value: Pence) -> Option<WaiverApprover> {
     bands
         .iter()
         .filter(|b| b.min_value_pence <= value)
@@ -413,23 +556,23 @@ mod tests {
     #[test]
     fn the_approver_is_the_band_at_or_below_the_value() {
         let bands = [
-            ApproverBand {
+            WaiverApproverBand {
                 min_value_pence: pence(0),
-                approver: Approver::HeadOfProcurement,
+                approver: WaiverApprover::HeadOfProcurement,
             },
-            ApproverBand {
+            WaiverApproverBand {
                 min_value_pence: pence(5_000_000),
-                approver: Approver::ChiefFinanceOfficer,
+                approver: WaiverApprover::ChiefFinanceOfficer,
             },
         ];
         assert!(approver_band_problems(&bands).is_empty());
         assert_eq!(
             approver_for(&bands, pence(4_999_999)),
-            Some(Approver::HeadOfProcurement)
+            Some(WaiverApprover::HeadOfProcurement)
         );
         assert_eq!(
             approver_for(&bands, pence(5_000_000)),
-            Some(Approver::ChiefFinanceOfficer)
+            Some(WaiverApprover::ChiefFinanceOfficer)
         );
         let mut bad = bands;
         bad[0].min_value_pence = pence(1);
@@ -444,7 +587,7 @@ mod tests {
                 WaiverAction::Decide,
                 status,
                 roles,
-                Approver::ChiefFinanceOfficer,
+                WaiverApprover::ChiefFinanceOfficer,
                 own,
                 Some(WaiverDecision::Approved),
             )

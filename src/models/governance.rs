@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::db::schema::{authorities, breaches, pids, waiver_approver_rules, waivers};
 use crate::domain::governance::{
-    Approver, ApproverBand, BreachKind, BreachStatus, HowFound, WaiverReason, WaiverStatus,
+    BreachKind, BreachStatus, HowFound, WaiverApprover, WaiverApproverBand, WaiverReason,
+    WaiverStatus,
 };
 use crate::domain::values::{Date, Pence};
 
@@ -25,7 +26,7 @@ pub struct WaiverRow {
     pub period_start: Date,
     pub period_end: Date,
     pub requested_on: Date,
-    pub approver: Approver,
+    pub approver: WaiverApprover,
     pub status: WaiverStatus,
     pub decided_on: Option<Date>,
     pub decided_by: Option<String>,
@@ -181,18 +182,18 @@ pub type ReportWaiver = (WaiverReason, Pence, WaiverStatus, Date, Option<Date>);
 #[diesel(table_name = waiver_approver_rules)]
 pub struct ApproverRuleRow {
     pub min_value_pence: Pence,
-    pub approver: Approver,
+    pub approver: WaiverApprover,
 }
 
 impl ApproverRuleRow {
     /// The bands, lowest first.
-    pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<ApproverBand>> {
+    pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<WaiverApproverBand>> {
         Ok(waiver_approver_rules::table
             .order(waiver_approver_rules::min_value_pence)
             .select(Self::as_select())
             .load(conn)?
             .into_iter()
-            .map(|r| ApproverBand {
+            .map(|r| WaiverApproverBand {
                 min_value_pence: r.min_value_pence,
                 approver: r.approver,
             })
@@ -203,8 +204,8 @@ impl ApproverRuleRow {
     /// before.
     pub fn replace_all(
         conn: &mut PgConnection,
-        bands: &[ApproverBand],
-    ) -> QueryResult<Vec<ApproverBand>> {
+        bands: &[WaiverApproverBand],
+    ) -> QueryResult<Vec<WaiverApproverBand>> {
         diesel::sql_query("LOCK TABLE waiver_approver_rules IN SHARE ROW EXCLUSIVE MODE")
             .execute(conn)?;
         let before = Self::all(conn)?;

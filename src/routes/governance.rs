@@ -14,9 +14,10 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::db;
 use crate::domain::governance::{
-    Approver, ApproverBand, BreachKind, BreachStatus, FinancialQuarter, HowFound, RULE_WRITERS,
-    WRITERS, WaiverAction, WaiverDecision, WaiverReason, WaiverStatus, allowed_waiver_actions,
-    approver_band_problems, approver_for, check_waiver_action, optional_text, required_text,
+    BreachKind, BreachStatus, FinancialQuarter, HowFound, RULE_WRITERS, WRITERS, WaiverAction,
+    WaiverApprover, WaiverApproverBand, WaiverDecision, WaiverReason, WaiverStatus,
+    allowed_waiver_actions, approver_band_problems, approver_for, check_waiver_action,
+    optional_text, required_text,
 };
 use crate::domain::savings::pounds;
 use crate::domain::values::{AuthorityCode, Date, FinancialYear, Pence};
@@ -120,7 +121,7 @@ fn not_in_future(field: &str, date: Date, problems: &mut Vec<FieldError>) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Approver rules
+// WaiverApprover rules
 
 /// Who decides a waiver, by value band, lowest band first. A band applies from its minimum up to
 /// the next band's. Each approver is held by a token role: `head_of_procurement` → `procurement`,
@@ -132,25 +133,28 @@ fn not_in_future(field: &str, date: Date, problems: &mut Vec<FieldError>) {
     {"min_value_pence": 5_000_000, "approver": "chief_finance_officer"},
     {"min_value_pence": 50_000_000, "approver": "director"}
 ]}))]
-pub struct ApproverRules {
-    pub bands: Vec<ApproverBand>,
+pub struct WaiverApproverRules {
+    pub bands: Vec<WaiverApproverBand>,
 }
 
 /// The waiver approver rules in force. Any authenticated caller may read them.
 #[utoipa::path(tag = "Governance", security(("bearer" = [])),
-    responses((status = 200, description = "The bands, lowest first", body = ApproverRules)))]
+    responses((status = 200, description = "The bands, lowest first", body = WaiverApproverRules)))]
 #[get("/waiver-approver-rules")]
-async fn approver_rules(pool: Db, _caller: Caller) -> Result<web::Json<ApproverRules>, ApiError> {
+async fn approver_rules(
+    pool: Db,
+    _caller: Caller,
+) -> Result<web::Json<WaiverApproverRules>, ApiError> {
     let bands = db::run(&pool, |conn| Ok(ApproverRuleRow::all(conn)?)).await?;
-    Ok(web::Json(ApproverRules { bands }))
+    Ok(web::Json(WaiverApproverRules { bands }))
 }
 
 /// Replace all the waiver approver rules at once (`admin`). The first band must start at 0 and
 /// the minimums strictly increase (422 naming the band otherwise). A waiver keeps the approver
 /// named when it was requested. The change is audited (entity `waiver_approver_rules`, id
 /// `00000000-0000-0000-0000-000000000000`).
-#[utoipa::path(tag = "Governance", security(("bearer" = [])), request_body = ApproverRules,
-    responses((status = 200, description = "The bands now in force", body = ApproverRules),
+#[utoipa::path(tag = "Governance", security(("bearer" = [])), request_body = WaiverApproverRules,
+    responses((status = 200, description = "The bands now in force", body = WaiverApproverRules),
         (status = 403, description = "The token lacks the admin role", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 422, description = "The bands are invalid; `errors` names each", body = crate::error::Problem, content_type = "application/problem+json",
             example = json!({"type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
@@ -160,8 +164,8 @@ async fn approver_rules(pool: Db, _caller: Caller) -> Result<web::Json<ApproverR
 async fn replace_approver_rules(
     pool: Db,
     caller: Caller,
-    body: Json<ApproverRules>,
-) -> Result<web::Json<ApproverRules>, ApiError> {
+    body: Json<WaiverApproverRules>,
+) -> Result<web::Json<WaiverApproverRules>, ApiError> {
     caller.require_role(RULE_WRITERS)?;
     let bands = body.value.bands;
     let problems = approver_band_problems(&bands);
@@ -170,7 +174,7 @@ async fn replace_approver_rules(
     }
     let bands = db::transaction(&pool, move |conn| {
         let before = ApproverRuleRow::replace_all(conn, &bands)?;
-        let json = |bands: &[ApproverBand]| serde_json::json!({ "bands": bands });
+        let json = |bands: &[WaiverApproverBand]| serde_json::json!({ "bands": bands });
         AuditEventRow::record(
             conn,
             &caller,
@@ -183,7 +187,7 @@ async fn replace_approver_rules(
         Ok(bands)
     })
     .await?;
-    Ok(web::Json(ApproverRules { bands }))
+    Ok(web::Json(WaiverApproverRules { bands }))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -234,7 +238,7 @@ pub struct Waiver {
     /// The day it was requested (the report counts requests in this day's quarter).
     pub requested_on: Date,
     /// Who decides it: named by the approver rules for its value when it was requested.
-    pub approver: Approver,
+    pub approver: WaiverApprover,
     /// The token role that holds the approver's authority.
     pub approver_role: crate::auth::Role,
     pub status: WaiverStatus,
