@@ -45,6 +45,7 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Social value", description = "The measures framework, commitments, delivery returns and reports"),
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
+        (name = "Change feed", description = "Every change the caller may read, in a gap-free order, to sync from incrementally"),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
     components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),

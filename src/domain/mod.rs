@@ -3,6 +3,7 @@
 pub mod capacity;
 pub mod collaboration;
 pub mod contracts;
+pub mod feed;
 pub mod intentions;
 pub mod risks;
 pub mod savings;

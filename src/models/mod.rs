@@ -4,6 +4,7 @@ pub mod audit;
 pub mod capacity;
 pub mod collaboration;
 pub mod contracts;
+pub mod feed;
 pub mod idempotency;
 pub mod intentions;
 pub mod reference;

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod capacity;
+pub mod changes;
 pub mod collaboration;
 pub mod contracts;
 pub mod forward_plan;
@@ -44,7 +45,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(collaboration::configure)
             .configure(savings::configure)
             .configure(social_value::configure)
-            .configure(audit::configure),
+            .configure(audit::configure)
+            .configure(changes::configure),
     );
 }
 

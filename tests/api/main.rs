@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod capacity;
+mod changes;
 mod cli;
 mod collaboration;
 mod contracts;
