@@ -11,6 +11,7 @@ pub mod openapi;
 pub mod routes;
 pub mod seed;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub struct AppState {
     pub verifier: web::Data<Verifier>,
     pub metrics: web::Data<Metrics>,
     pub limits: web::Data<BodyLimits>,
+    pub webhooks: web::Data<config::WebhookConfig>,
 }
 
 /// Largest request bodies accepted: JSON bodies, and bulk imports (which read their own payload).
@@ -52,7 +54,14 @@ impl AppState {
             verifier: web::Data::new(verifier),
             metrics: web::Data::new(metrics),
             limits: web::Data::new(limits),
+            webhooks: web::Data::new(config::WebhookConfig::default()),
         })
+    }
+
+    /// The webhook settings subscriptions are checked against (strict by default).
+    pub fn with_webhooks(mut self, webhooks: config::WebhookConfig) -> Self {
+        self.webhooks = web::Data::new(webhooks);
+        self
     }
 }
 
@@ -127,6 +136,7 @@ pub fn app(
         .app_data(state.verifier.clone())
         .app_data(state.metrics.clone())
         .app_data(state.limits.clone())
+        .app_data(state.webhooks.clone())
         .app_data(web::PayloadConfig::new(state.limits.json))
         .app_data(web::PathConfig::default().error_handler(move |err, req| {
             // `/posts/import` also fits `/posts/{id}`: a wrong method on the literal path is 405.
@@ -177,14 +187,19 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         json: config.max_body_bytes,
         import: config.max_import_bytes,
     };
-    let state = AppState::new(pool, verifier, limits)?;
+    let state =
+        AppState::new(pool.clone(), verifier, limits)?.with_webhooks(config.webhooks.clone());
     log::info!("listening on http://{} (docs at /docs)", config.bind);
-    HttpServer::new(move || app(state.clone()))
+    let server = HttpServer::new(move || app(state.clone()))
         .bind(&config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?
         .shutdown_timeout(30)
-        .run()
-        .await?;
+        .run();
+    // The webhook worker runs beside the server and stops after it (see src/webhooks.rs).
+    let worker = webhooks::Worker::spawn(pool, config.webhooks.clone());
+    let served = server.await;
+    worker.stop().await;
+    served?;
     log::info!("stopped");
     Ok(())
 }

@@ -46,6 +46,15 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Reference data", description = "Authorities and the procurement category strategy"),
         (name = "Audit", description = "Who changed what, and when"),
         (name = "Change feed", description = "Every change the caller may read, in a gap-free order, to sync from incrementally"),
+        (name = "Webhooks", description = "Subscriptions that POST each change the authority may read to a URL: queued from the gap-free change feed, \
+delivered at least once and in order per subscription, retried with exponential backoff for up to a day, then marked `failed` (see \
+`/v1/webhooks/{id}/deliveries`, and `redeliver`). Admins of the owning authority manage them. Targets on private, link-local or \
+loopback addresses are refused.\n\n\
+**Verifying a delivery** ([Standard Webhooks](https://www.standardwebhooks.com/)): each POST carries `webhook-id` (the change's \
+`event_id`, the same on every retry: use it to drop duplicates), `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<sig>`, \
+where `<sig>` is base64(HMAC-SHA256(key, \"{webhook-id}.{webhook-timestamp}.{raw body}\")) and `key` is the base64 after `whsec_` in the \
+secret, decoded. Compare in constant time and refuse timestamps more than five minutes off. The body is \
+`{\"type\": \"<entity_type>.<action>\", \"timestamp\": ..., \"data\": <change-feed entry>}`."),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
     components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),

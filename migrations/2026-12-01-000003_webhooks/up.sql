@@ -62,6 +62,7 @@ CREATE TABLE webhook_deliveries (
                      CHECK (status IN ('pending', 'delivered', 'failed')),
     attempts         integer NOT NULL DEFAULT 0,
     next_attempt_at  timestamptz NOT NULL,
+    first_attempt_at timestamptz,
     last_attempt_at  timestamptz,
     last_status_code integer,
     last_error       text,

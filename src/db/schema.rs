@@ -459,6 +459,7 @@ diesel::table! {
         status -> Text,
         attempts -> Int4,
         next_attempt_at -> Timestamptz,
+        first_attempt_at -> Nullable<Timestamptz>,
         last_attempt_at -> Nullable<Timestamptz>,
         last_status_code -> Nullable<Int4>,
         last_error -> Nullable<Text>,

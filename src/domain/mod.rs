@@ -9,3 +9,4 @@ pub mod risks;
 pub mod savings;
 pub mod social_value;
 pub mod values;
+pub mod webhooks;

@@ -11,3 +11,4 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+pub mod webhooks;

@@ -13,6 +13,7 @@ pub mod reference;
 pub mod risks;
 pub mod savings;
 pub mod social_value;
+pub mod webhooks;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -46,7 +47,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(savings::configure)
             .configure(social_value::configure)
             .configure(audit::configure)
-            .configure(changes::configure),
+            .configure(changes::configure)
+            .configure(webhooks::configure),
     );
 }
 
