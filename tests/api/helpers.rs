@@ -260,6 +260,25 @@ impl TestApp {
             import: 32 * 1024 * 1024,
         };
         let state = AppState::new(pool, verifier, limits).expect("app state");
+        Self::on_state(db, state).await
+    }
+
+    /// The app with these webhook settings (a test that delivers allows loopback targets).
+    pub async fn spawn_with_webhooks(webhooks: commissioning_hub::config::WebhookConfig) -> Self {
+        let db = TestDb::new();
+        let pool = db::pool(&db.url(), 4, Duration::from_secs(2));
+        let verifier = Verifier::from_config(&hs256_config(), None).expect("test JWT config");
+        let limits = BodyLimits {
+            json: 1024 * 1024,
+            import: 32 * 1024 * 1024,
+        };
+        let state = AppState::new(pool, verifier, limits)
+            .expect("app state")
+            .with_webhooks(webhooks);
+        Self::on_state(db, state).await
+    }
+
+    async fn on_state(db: TestDb, state: AppState) -> Self {
         let service = Rc::new(test::init_service(app(state.clone())).await);
         let call: Call = Box::new(move |req| {
             let service = service.clone();

@@ -18,3 +18,4 @@ mod reference;
 mod risks;
 mod savings;
 mod social_value;
+mod webhooks;
