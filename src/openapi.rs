@@ -57,7 +57,7 @@ secret, decoded. Compare in constant time and refuse timestamps more than five m
 `{\"type\": \"<entity_type>.<action>\", \"timestamp\": ..., \"data\": <change-feed entry>}`."),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
-    components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),
+    components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor, crate::routes::FeedCursor)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
