@@ -432,8 +432,15 @@ async fn concurrent_writers_committing_out_of_order_never_make_a_reader_miss_or_
                     let events = 1 + next(3);
                     let pause_first = next(2) == 0;
                     let pauses: Vec<u64> = (0..=events).map(|_| next(25)).collect();
-                    let picks: Vec<Option<usize>> =
+                    let mut picks: Vec<Option<usize>> =
                         (0..events).map(|_| (next(2) == 0).then(|| next(6) as usize)).collect();
+                    // Shared records are locked in one order, so writers never deadlock.
+                    let mut order: Vec<usize> = picks.iter().flatten().copied().collect();
+                    order.sort_unstable();
+                    let mut order = order.into_iter();
+                    for p in picks.iter_mut().filter(|p| p.is_some()) {
+                        *p = order.next();
+                    }
                     let made = conn
                         .transaction(|conn| {
                             let mut made = Vec::new();
