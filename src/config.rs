@@ -45,6 +45,9 @@ pub struct Config {
 
     #[command(flatten)]
     pub tuning: TuningConfig,
+
+    #[command(flatten)]
+    pub webhooks: WebhookConfig,
 }
 
 /// How the public OCDS feed names itself.
@@ -125,6 +128,42 @@ pub struct TuningConfig {
     /// Requests a caller may make at once before the per-minute rate applies.
     #[arg(long, env = "RATE_LIMIT_BURST", default_value_t = 200)]
     pub rate_limit_burst: u32,
+}
+
+/// Webhook delivery: where targets may be, how long and how often a delivery is retried.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookConfig {
+    /// Allow webhook targets on private, link-local and loopback addresses (development and
+    /// tests only: otherwise a subscriber could make the service call inside the network).
+    #[arg(
+        long = "webhook-allow-private-targets",
+        env = "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+        default_value_t = false
+    )]
+    pub allow_private_targets: bool,
+
+    /// How long a delivery is retried (from its first attempt) before it is marked failed.
+    #[arg(long = "webhook-retry-window", env = "WEBHOOK_RETRY_WINDOW", default_value = "24h", value_parser = humantime::parse_duration)]
+    pub retry_window: Duration,
+
+    /// The first retry's delay; each further one doubles it, up to an hour.
+    #[arg(long = "webhook-retry-base", env = "WEBHOOK_RETRY_BASE", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub retry_base: Duration,
+
+    /// How long one delivery attempt may take.
+    #[arg(long = "webhook-timeout", env = "WEBHOOK_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        Self {
+            allow_private_targets: false,
+            retry_window: Duration::from_secs(24 * 3600),
+            retry_base: Duration::from_secs(10),
+            timeout: Duration::from_secs(10),
+        }
+    }
 }
 
 #[derive(Debug, Clone, clap::Args)]

@@ -12,6 +12,7 @@ pub mod rate_limit;
 pub mod routes;
 pub mod seed;
 pub mod telemetry;
+pub mod webhooks;
 
 use std::sync::Arc;
 
@@ -38,6 +39,7 @@ pub struct AppState {
     pub limits: web::Data<BodyLimits>,
     pub publisher: web::Data<domain::ocds::Publisher>,
     pub rate_limit: web::Data<rate_limit::RateLimiter>,
+    pub webhooks: web::Data<config::WebhookConfig>,
 }
 
 /// Largest request bodies accepted: JSON bodies, and bulk imports (which read their own payload).
@@ -59,6 +61,7 @@ impl AppState {
                 &config::PublicationConfig::default(),
             )),
             rate_limit: web::Data::new(rate_limit::RateLimiter::unlimited()),
+            webhooks: web::Data::new(config::WebhookConfig::default()),
         })
     }
 
@@ -71,6 +74,12 @@ impl AppState {
     /// Limit each caller to `limit` (none: unlimited, as `new` leaves it).
     pub fn with_rate_limit(mut self, limit: Option<rate_limit::RateLimit>) -> Self {
         self.rate_limit = web::Data::new(rate_limit::RateLimiter::new(limit));
+        self
+    }
+
+    /// The webhook settings subscriptions are checked against (strict by default).
+    pub fn with_webhooks(mut self, webhooks: config::WebhookConfig) -> Self {
+        self.webhooks = web::Data::new(webhooks);
         self
     }
 }
@@ -148,6 +157,7 @@ pub fn app(
         .app_data(state.limits.clone())
         .app_data(state.publisher.clone())
         .app_data(state.rate_limit.clone())
+        .app_data(state.webhooks.clone())
         .app_data(web::PayloadConfig::new(state.limits.json))
         .app_data(web::PathConfig::default().error_handler(move |err, req| {
             // `/posts/import` also fits `/posts/{id}`: a wrong method on the literal path is 405.
@@ -206,23 +216,28 @@ pub async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         json: config.max_body_bytes,
         import: config.max_import_bytes,
     };
-    let state = AppState::new(pool, verifier, limits)?
+    let state = AppState::new(pool.clone(), verifier, limits)?
         .with_publication(&config.publication)
         .with_rate_limit(Some(rate_limit::RateLimit {
             per_minute: tuning.rate_limit_per_minute,
             burst: tuning.rate_limit_burst,
-        }));
+        }))
+        .with_webhooks(config.webhooks.clone());
     log::info!("listening on http://{} (docs at /docs)", config.bind);
     let mut server = HttpServer::new(move || app(state.clone()));
     if let Some(workers) = tuning.workers {
         server = server.workers(workers);
     }
-    server
+    let server = server
         .bind(&config.bind)
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.bind))?
         .shutdown_timeout(30)
-        .run()
-        .await?;
+        .run();
+    // The webhook worker runs beside the server and stops after it (see src/webhooks.rs).
+    let worker = webhooks::Worker::spawn(pool, config.webhooks.clone());
+    let served = server.await;
+    worker.stop().await;
+    served?;
     log::info!("stopped");
     Ok(())
 }

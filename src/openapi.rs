@@ -49,9 +49,19 @@ back as `If-Match` on a write to be refused with 412 if the record changed. A `P
         (name = "Governance", description = "Waivers of the Contract Procedure Rules and who decides them, breaches, and the audit committee report"),
         (name = "Spend", description = "The council's spend file matched to the contract register, and off-contract spend"),
         (name = "Publication", description = "Publishing the forward plan: the public OCDS 1.1 feed and the Procurement Act 2023 pipeline notice, open to all without a token"),
+        (name = "Change feed", description = "Every change the caller may read, in a gap-free order, to sync from incrementally"),
+        (name = "Webhooks", description = "Subscriptions that POST each change the authority may read to a URL: queued from the gap-free change feed, \
+delivered at least once and in order per subscription, retried with exponential backoff for up to a day, then marked `failed` (see \
+`/v1/webhooks/{id}/deliveries`, and `redeliver`). Admins of the owning authority manage them. Targets on private, link-local or \
+loopback addresses are refused.\n\n\
+**Verifying a delivery** ([Standard Webhooks](https://www.standardwebhooks.com/)): each POST carries `webhook-id` (the change's \
+`event_id`, the same on every retry: use it to drop duplicates), `webhook-timestamp` (Unix seconds) and `webhook-signature: v1,<sig>`, \
+where `<sig>` is base64(HMAC-SHA256(key, \"{webhook-id}.{webhook-timestamp}.{raw body}\")) and `key` is the base64 after `whsec_` in the \
+secret, decoded. Compare in constant time and refuse timestamps more than five minutes off. The body is \
+`{\"type\": \"<entity_type>.<action>\", \"timestamp\": ..., \"data\": <change-feed entry>}`."),
         (name = "Operations", description = "Health checks and metrics, open to all")
     ),
-    components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor)),
+    components(schemas(Problem, FieldError, crate::routes::Limit, crate::routes::Cursor, crate::routes::FeedCursor)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

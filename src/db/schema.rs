@@ -583,6 +583,51 @@ diesel::joinable!(social_value_commitments -> social_value_priorities (priority_
 diesel::allow_tables_to_appear_in_same_query!(social_value_priorities, authorities);
 diesel::allow_tables_to_appear_in_same_query!(social_value_commitments, social_value_priorities);
 
+diesel::table! {
+    webhook_subscriptions (id) {
+        id -> Uuid,
+        authority_code -> Text,
+        url -> Text,
+        event_types -> Array<Text>,
+        secret -> Text,
+        description -> Text,
+        active -> Bool,
+        cursor_txid -> Int8,
+        cursor_id -> Uuid,
+        lease_until -> Nullable<Timestamptz>,
+        lease_token -> Nullable<Uuid>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Uuid,
+        seq -> Int8,
+        subscription_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        payload -> Jsonb,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        first_attempt_at -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        redelivery_of -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        delivered_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhook_subscriptions (subscription_id));
+diesel::allow_tables_to_appear_in_same_query!(webhook_deliveries, webhook_subscriptions);
+
 diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     authorities,

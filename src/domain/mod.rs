@@ -3,6 +3,7 @@
 pub mod capacity;
 pub mod collaboration;
 pub mod contracts;
+pub mod feed;
 pub mod intentions;
 pub mod pids;
 pub mod risks;
@@ -15,3 +16,4 @@ pub mod spend;
 
 // OCDS publication and the pipeline notice.
 pub mod ocds;
+pub mod webhooks;

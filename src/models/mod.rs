@@ -4,6 +4,7 @@ pub mod audit;
 pub mod capacity;
 pub mod collaboration;
 pub mod contracts;
+pub mod feed;
 pub mod idempotency;
 pub mod intentions;
 pub mod pids;
@@ -17,3 +18,4 @@ pub mod spend;
 
 // OCDS publication and the pipeline notice.
 pub mod publication;
+pub mod webhooks;

@@ -88,6 +88,18 @@ fn literal(code: &str) -> String {
 }
 
 impl Scope {
+    /// The lines a caller of `authority` with `roles` may read (the savings rules, shared by the
+    /// savings endpoints, the change feed and webhooks).
+    pub fn for_reader(authority: &str, roles: &[crate::auth::Role]) -> Self {
+        use crate::domain::savings::{READERS, STAR};
+        let has = |r: &crate::auth::Role| roles.contains(r);
+        Scope {
+            all: authority == STAR && has(&crate::auth::Role::Finance),
+            own: READERS.iter().any(has).then(|| authority.to_string()),
+            partner_of: has(&crate::auth::Role::Partner).then(|| authority.to_string()),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         !self.all && self.own.is_none() && self.partner_of.is_none()
     }

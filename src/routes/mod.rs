@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod capacity;
+pub mod changes;
 pub mod collaboration;
 pub mod contracts;
 pub mod forward_plan;
@@ -19,6 +20,9 @@ pub mod spend;
 
 // OCDS publication and the pipeline notice.
 pub mod publication;
+
+// The change feed and webhooks.
+pub mod webhooks;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
@@ -56,7 +60,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
             // Governance (waivers, breaches) and spend.
             .configure(governance::configure)
             .configure(spend::configure)
-            .configure(publication::configure),
+            .configure(publication::configure)
+            .configure(changes::configure)
+            .configure(webhooks::configure),
     );
 }
 

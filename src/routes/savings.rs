@@ -24,9 +24,8 @@ use uuid::Uuid;
 use crate::auth::{Caller, Role};
 use crate::db;
 use crate::domain::savings::{
-    Probability, READERS, STAR, SavingsConfidence, SavingsDimension, SavingsKind, SavingsStatus,
-    WRITERS, check_budget_code, check_label, parse_group_by, pounds, risk_adjusted_total,
-    split_quarters,
+    Probability, READERS, SavingsConfidence, SavingsDimension, SavingsKind, SavingsStatus, WRITERS,
+    check_budget_code, check_label, parse_group_by, pounds, risk_adjusted_total, split_quarters,
 };
 use crate::domain::values::{AuthorityCode, FinancialYear, Pence};
 use crate::error::{ApiError, FieldError};
@@ -57,15 +56,7 @@ const ENTITY: &str = "savings_line";
 
 /// The lines a caller may read; 403 when the caller has no role that reads any.
 fn scope_of(caller: &Caller) -> Result<Scope, ApiError> {
-    let code = caller.authority.as_str().to_string();
-    let scope = Scope {
-        all: code == STAR && caller.has_role(Role::Finance),
-        own: READERS
-            .iter()
-            .any(|r| caller.has_role(*r))
-            .then(|| code.clone()),
-        partner_of: caller.has_role(Role::Partner).then(|| code.clone()),
-    };
+    let scope = Scope::for_reader(caller.authority.as_str(), &caller.roles);
     if scope.is_empty() {
         caller.require_role(&[READERS, &[Role::Partner]].concat())?;
     }

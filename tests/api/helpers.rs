@@ -263,6 +263,21 @@ impl TestApp {
         Self::on_state(db, state).await
     }
 
+    /// The app with these webhook settings (a test that delivers allows loopback targets).
+    pub async fn spawn_with_webhooks(webhooks: commissioning_hub::config::WebhookConfig) -> Self {
+        let db = TestDb::new();
+        let pool = db::pool(&db.url(), 4, Duration::from_secs(2));
+        let verifier = Verifier::from_config(&hs256_config(), None).expect("test JWT config");
+        let limits = BodyLimits {
+            json: 1024 * 1024,
+            import: 32 * 1024 * 1024,
+        };
+        let state = AppState::new(pool, verifier, limits)
+            .expect("app state")
+            .with_webhooks(webhooks);
+        Self::on_state(db, state).await
+    }
+
     /// The app on `db` with a state built by the test (its own pool settings, body limits or rate
     /// limit), for tests of the limits themselves.
     pub async fn on_state(db: TestDb, state: AppState) -> Self {

@@ -5,6 +5,7 @@ mod helpers;
 
 mod auth;
 mod capacity;
+mod changes;
 mod cli;
 mod collaboration;
 mod contracts;
@@ -25,3 +26,4 @@ mod spend;
 
 // OCDS publication and the pipeline notice.
 mod ocds;
+mod webhooks;
