@@ -102,7 +102,6 @@ fn parse_ocid_prefix(s: &str) -> Result<String, String> {
     }
 }
 
-
 /// Throughput and protection: workers, database timeouts, the per-caller rate limit.
 #[derive(Debug, Clone, clap::Args)]
 pub struct TuningConfig {

@@ -182,6 +182,15 @@ fn path_value(name: &str) -> String {
     }
 }
 
+/// A valid value for a required query parameter of a route that takes a body.
+fn query_value(name: &str) -> &'static str {
+    match name {
+        "effective_from" => "2027-04-01",
+        "name" => "Illustrative",
+        _ => "limits-test",
+    }
+}
+
 #[actix_web::test]
 async fn every_route_that_takes_a_body_refuses_one_over_its_limit_with_413() {
     let limits = BodyLimits {
@@ -225,6 +234,20 @@ async fn every_route_that_takes_a_body_refuses_one_over_its_limit_with_413() {
                 let end = path[start..].find('}').unwrap() + start;
                 let value = path_value(&path[start + 1..end]);
                 path.replace_range(start..=end, &value);
+            }
+            // Required query parameters get valid values, so the size is what is refused.
+            let query: Vec<String> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query" && p["required"] == true)
+                .map(|p| {
+                    let name = p["name"].as_str().unwrap();
+                    format!("{name}={}", query_value(name))
+                })
+                .collect();
+            if !query.is_empty() {
+                path = format!("{path}?{}", query.join("&"));
             }
             // Well-formed, just too long: a JSON string or a CSV column over the limit.
             let body = if csv {
