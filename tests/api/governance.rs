@@ -1032,3 +1032,42 @@ async fn the_audit_committee_report_counts_a_hand_worked_fixture_by_quarter_and_
         vec!["from"]
     );
 }
+
+#[actix_web::test]
+async fn a_waiver_against_a_pid_is_requested_by_the_pids_authority_only() {
+    let app = TestApp::spawn().await;
+    let pid = crate::pids::raise_pid(&app, "RCH", json!({})).await;
+    let pid_id = pid["id"].as_str().unwrap();
+    let body = json!({
+        "pid_id": pid_id,
+        "reason": "urgency",
+        "justification": "The incumbent provider has given notice; an interim arrangement is needed before the PID's procurement completes.",
+        "value_pence": 4_000_000_i64,
+        "period_start": "2027-01-01",
+        "period_end": "2027-06-30"
+    });
+    // Another authority cannot raise a waiver against RCH's PID.
+    let refused = app.post("/v1/waivers", &requester("TAM"), &body).await;
+    assert_eq!(
+        refused.status,
+        422,
+        "{}",
+        String::from_utf8_lossy(&refused.body)
+    );
+    assert!(String::from_utf8_lossy(&refused.body).contains("pid_id"));
+    let waiver = request_waiver(&app, &body).await;
+    assert_eq!(waiver["pid_id"], json!(pid_id));
+    assert!(waiver["contract_id"].is_null());
+    let listed = app
+        .get(&format!("/v1/waivers?pid_id={pid_id}"), &requester("RCH"))
+        .await;
+    assert_eq!(
+        listed.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&listed.body)
+    );
+    let items = listed.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["id"], waiver["id"]);
+}

@@ -673,37 +673,32 @@ async fn the_pipeline_notice_lists_2m_and_over_in_the_18_months() {
 }
 
 #[actix_web::test]
-async fn releases_link_the_pids_raised_by_their_date() {
-    use diesel::RunQueryDsl;
+async fn releases_link_the_pids_raised_from_the_intention() {
     let app = TestApp::spawn().await;
     let schemas = Schemas::load();
     let id = published(&app, json!({})).await;
-    // Stand-in until the PID endpoints merge: the PID row as the PID area writes it.
-    let pid = "0193c000-0000-7000-8000-000000000001";
-    diesel::sql_query(format!(
-        "INSERT INTO pids (id, authority_id, reference, intention_id, title, status, created_by)
-         SELECT '{pid}', authority_id, 'RCH-PID-2026-0001', id, 'Supported living re-let', 'live', 'tester@RCH'
-           FROM commissioning_intentions WHERE id = '{id}'"
-    ))
-    .execute(&mut app.db.connection())
-    .unwrap();
-    app.patch(
-        &format!("/v1/commissioning-intentions/{id}"),
-        &commissioner(),
-        &json!({"lead_officer": "Procurement lead"}),
-    )
-    .await;
+    // Raising a PID moves the intention to in_procurement: a change, so a new release.
+    let pid = app
+        .post(
+            "/v1/pids",
+            &token("RCH", &[Role::Procurement]),
+            &crate::pids::new_pid(&id),
+        )
+        .await;
+    assert_eq!(pid.status, 201, "{}", String::from_utf8_lossy(&pid.body));
+    let pid = pid.json();
     let package = feed_with(&app, "", 2).await;
     schemas.assert_package(&package);
     let releases = package["releases"].as_array().unwrap();
     assert!(
         releases[0].get("relatedProcesses").is_none(),
-        "raised after it"
+        "the PID was raised after the first release"
     );
+    assert_eq!(releases[1]["tag"], json!(["planningUpdate"]));
     assert_eq!(
         releases[1]["relatedProcesses"],
-        json!([{"id": "RCH-PID-2026-0001", "relationship": ["x_procurement"],
-                "title": "Supported living re-let", "scheme": "ocid",
-                "identifier": format!("ocds-xxxxxx-pid-{pid}")}])
+        json!([{"id": pid["reference"], "relationship": ["x_procurement"],
+                "title": pid["title"], "scheme": "ocid",
+                "identifier": format!("ocds-xxxxxx-pid-{}", pid["id"].as_str().unwrap())}])
     );
 }
