@@ -281,19 +281,12 @@ impl From<actix_web::error::BlockingError> for ApiError {
     }
 }
 
-impl From<crate::domain::intentions::Refusal> for ApiError {
-    fn from(refusal: crate::domain::intentions::Refusal) -> Self {
-        use crate::domain::intentions::Refusal;
-        match refusal {
-            Refusal::Role { .. } => ApiError::Forbidden(refusal.to_string()),
-            Refusal::State { .. } => ApiError::Conflict(refusal.to_string()),
-        }
-    }
-}
-
-impl From<crate::domain::pids::Refusal> for ApiError {
-    fn from(refusal: crate::domain::pids::Refusal) -> Self {
-        use crate::domain::pids::Refusal;
+impl<A, S> From<crate::domain::lifecycle::Refusal<A, S>> for ApiError
+where
+    crate::domain::lifecycle::Refusal<A, S>: std::fmt::Display,
+{
+    fn from(refusal: crate::domain::lifecycle::Refusal<A, S>) -> Self {
+        use crate::domain::lifecycle::Refusal;
         match refusal {
             Refusal::Role { .. } => ApiError::Forbidden(refusal.to_string()),
             Refusal::State { .. } => ApiError::Conflict(refusal.to_string()),

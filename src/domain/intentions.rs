@@ -236,50 +236,8 @@ pub fn allowed_actions(status: IntentionStatus) -> Vec<Action> {
         .collect()
 }
 
-/// Why a transition cannot be taken.
-#[derive(Debug, PartialEq)]
-pub enum Refusal {
-    /// The caller lacks every role the action needs.
-    Role {
-        action: Action,
-        needs: &'static [Role],
-    },
-    /// The intention's state does not allow the action.
-    State {
-        action: Action,
-        status: IntentionStatus,
-        allowed: Vec<Action>,
-    },
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |items: Vec<String>| {
-            if items.is_empty() {
-                "none".to_string()
-            } else {
-                items.join(", ")
-            }
-        };
-        match self {
-            Refusal::Role { action, needs } => write!(
-                f,
-                "{action} needs one of the roles [{}] of the owning authority",
-                list(needs.iter().map(|r| r.to_string()).collect())
-            ),
-            Refusal::State {
-                action,
-                status,
-                allowed,
-            } => write!(
-                f,
-                "cannot {action} an intention that is {}; actions allowed now: {}",
-                <&str>::from(*status),
-                list(allowed.iter().map(|a| a.to_string()).collect())
-            ),
-        }
-    }
-}
+/// Why an intention action is refused.
+pub type Refusal = crate::domain::lifecycle::Refusal<Action, IntentionStatus>;
 
 /// Check `action` on an intention in `status` by a caller with `roles`; the status it leads to
 /// (for a decision, the decision's).
@@ -299,6 +257,7 @@ pub fn check_transition(
     if !t.from.contains(&status) {
         return Err(Refusal::State {
             action,
+            record: "an intention",
             status,
             allowed: allowed_actions(status),
         });

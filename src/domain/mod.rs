@@ -5,6 +5,7 @@ pub mod collaboration;
 pub mod contracts;
 pub mod feed;
 pub mod intentions;
+pub mod lifecycle;
 pub mod pids;
 pub mod risks;
 pub mod savings;

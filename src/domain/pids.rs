@@ -347,47 +347,8 @@ pub fn allowed_actions(status: PidStatus) -> Vec<PidAction> {
         .collect()
 }
 
-/// Why a transition cannot be taken.
-#[derive(Debug, PartialEq)]
-pub enum Refusal {
-    Role {
-        action: PidAction,
-        needs: &'static [Role],
-    },
-    State {
-        action: PidAction,
-        status: PidStatus,
-        allowed: Vec<PidAction>,
-    },
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let list = |items: Vec<String>| {
-            if items.is_empty() {
-                "none".to_string()
-            } else {
-                items.join(", ")
-            }
-        };
-        match self {
-            Refusal::Role { action, needs } => write!(
-                f,
-                "{action} needs one of the roles [{}] of the owning authority",
-                list(needs.iter().map(|r| r.to_string()).collect())
-            ),
-            Refusal::State {
-                action,
-                status,
-                allowed,
-            } => write!(
-                f,
-                "cannot {action} a PID that is {status}; actions allowed now: {}",
-                list(allowed.iter().map(|a| a.to_string()).collect())
-            ),
-        }
-    }
-}
+/// Why a PID action is refused.
+pub type Refusal = crate::domain::lifecycle::Refusal<PidAction, PidStatus>;
 
 /// Check `action` on a PID in `status` by a caller with `roles`; the status it leads to.
 pub fn check_transition(
@@ -405,6 +366,7 @@ pub fn check_transition(
     if !t.from.contains(&status) {
         return Err(Refusal::State {
             action,
+            record: "a PID",
             status,
             allowed: allowed_actions(status),
         });
