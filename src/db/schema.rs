@@ -438,7 +438,7 @@ diesel::table! {
         price_weight -> Int2,
         social_value_weight -> Int2,
         social_value_priorities -> Array<Text>,
-        social_value_measure_ids -> Array<Uuid>,
+        social_value_measures -> Array<Text>,
         submission -> Int4,
         required_sign_offs -> Array<Text>,
     }

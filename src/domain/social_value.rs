@@ -1,12 +1,15 @@
 //! Rules of social value: who may write, the codes and bounds of a measures framework, and the
 //! arithmetic of the report (proxy values, delivery rate, being behind schedule), all in integers.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Role;
 use crate::domain::values::checked_string;
+use crate::error::FieldError;
 
 /// Roles that may make commitments and post delivery returns on their own authority's contracts.
 pub const WRITERS: &[Role] = &[Role::Commissioner, Role::Procurement, Role::Admin];
@@ -85,6 +88,109 @@ pub fn check_range(v: i64, min: i64, max: i64) -> Result<i64, String> {
     }
 }
 
+/// The most priorities an intention or a PID may name.
+pub const MAX_PLANNED_PRIORITIES: usize = 50;
+
+/// The most measures a PID may ask bidders about.
+pub const MAX_PLANNED_MEASURES: usize = 200;
+
+/// What planned social value (on a commissioning intention or a PID) is checked against: the
+/// owning authority's priority records, and the edition of the measures framework in force.
+#[derive(Debug, Clone, Default)]
+pub struct PlanningFrame {
+    /// The owning authority's code.
+    pub authority: String,
+    /// Its priorities: code, and the codes of the measures that serve it.
+    pub priorities: Vec<(String, Vec<String>)>,
+    /// The edition in force (its code and its measures' codes), if any is.
+    pub edition: Option<(String, HashSet<String>)>,
+}
+
+impl PlanningFrame {
+    /// Problems with the priorities chosen (at `field`): each must be one of the authority's
+    /// priorities, listed once.
+    pub fn priority_problems(&self, field: &str, chosen: &[String]) -> Vec<FieldError> {
+        if chosen.len() > MAX_PLANNED_PRIORITIES {
+            return vec![FieldError::new(
+                field,
+                format!("may name at most {MAX_PLANNED_PRIORITIES} priorities"),
+            )];
+        }
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, code) in chosen.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            if !self.priorities.iter().any(|(c, _)| c == code) {
+                problems.push(FieldError::new(
+                    at,
+                    format!(
+                        "{} has no social value priority {code:?}; its priorities are GET /v1/social-value/priorities?authority={}",
+                        self.authority, self.authority
+                    ),
+                ));
+            } else if !seen.insert(code.as_str()) {
+                problems.push(FieldError::new(at, format!("{code} is listed twice")));
+            }
+        }
+        problems
+    }
+
+    /// Problems with the measures bidders will be asked about (at `field`): each must be a
+    /// measure of the edition in force, listed once, and serve at least one of the priorities
+    /// chosen, so that the social value sought is linked to the council's priorities.
+    pub fn measure_problems(
+        &self,
+        field: &str,
+        priorities: &[String],
+        measures: &[String],
+    ) -> Vec<FieldError> {
+        if measures.is_empty() {
+            return Vec::new();
+        }
+        if measures.len() > MAX_PLANNED_MEASURES {
+            return vec![FieldError::new(
+                field,
+                format!("may name at most {MAX_PLANNED_MEASURES} measures"),
+            )];
+        }
+        let Some((edition, codes)) = &self.edition else {
+            return vec![FieldError::new(
+                field,
+                "no edition of the measures framework is in force today, so no measure can be asked about",
+            )];
+        };
+        let served: HashSet<&str> = self
+            .priorities
+            .iter()
+            .filter(|(code, _)| priorities.contains(code))
+            .flat_map(|(_, measures)| measures.iter().map(String::as_str))
+            .collect();
+        let mut problems = Vec::new();
+        let mut seen = HashSet::new();
+        for (i, code) in measures.iter().enumerate() {
+            let at = format!("{field}[{i}]");
+            if !codes.contains(code) {
+                problems.push(FieldError::new(
+                    at,
+                    format!("edition {edition}, in force today, has no measure {code:?}"),
+                ));
+            } else if !seen.insert(code.as_str()) {
+                problems.push(FieldError::new(at, format!("{code} is listed twice")));
+            } else if !served.contains(code.as_str()) {
+                problems.push(FieldError::new(
+                    at,
+                    format!(
+                        "measure {code} serves none of the priorities chosen ({}); choose a priority of {} that lists it",
+                        if priorities.is_empty() { "none".to_string() } else { priorities.join(", ") },
+                        self.authority
+                    ),
+                ));
+            }
+        }
+        problems
+    }
+}
+
 /// How the report groups commitments.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -150,6 +256,73 @@ mod tests {
 
     fn d(s: &str) -> NaiveDate {
         s.parse().unwrap()
+    }
+
+    fn frame() -> PlanningFrame {
+        PlanningFrame {
+            authority: "RCH".into(),
+            priorities: vec![
+                ("local_employment".into(), vec!["NT1".into(), "NT4".into()]),
+                ("carbon".into(), vec!["NT44".into()]),
+            ],
+            edition: Some((
+                "2026-test".into(),
+                ["NT1", "NT4", "NT44", "NT28"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+            )),
+        }
+    }
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    fn fields(problems: Vec<FieldError>) -> Vec<String> {
+        problems.into_iter().map(|p| p.field).collect()
+    }
+
+    #[test]
+    fn planned_priorities_are_the_authoritys_each_once() {
+        let f = frame();
+        assert!(
+            f.priority_problems("p", &strings(&["carbon", "local_employment"]))
+                .is_empty()
+        );
+        assert_eq!(
+            fields(f.priority_problems("p", &strings(&["carbon", "volunteering", "carbon"]))),
+            ["p[1]", "p[2]"]
+        );
+    }
+
+    #[test]
+    fn planned_measures_are_in_force_and_serve_a_chosen_priority() {
+        let f = frame();
+        let chosen = strings(&["local_employment"]);
+        assert!(
+            f.measure_problems("m", &chosen, &strings(&["NT1", "NT4"]))
+                .is_empty()
+        );
+        // NT9 is in no edition in force; NT44 serves only carbon, not chosen; NT1 twice.
+        assert_eq!(
+            fields(f.measure_problems("m", &chosen, &strings(&["NT9", "NT44", "NT1", "NT1"]))),
+            ["m[0]", "m[1]", "m[3]"]
+        );
+        // NT28 is in the edition but serves no priority of the authority at all.
+        assert_eq!(
+            fields(f.measure_problems("m", &chosen, &strings(&["NT28"]))),
+            ["m[0]"]
+        );
+        let none_in_force = PlanningFrame {
+            edition: None,
+            ..frame()
+        };
+        assert_eq!(
+            fields(none_in_force.measure_problems("m", &chosen, &strings(&["NT1"]))),
+            ["m"]
+        );
+        assert!(none_in_force.measure_problems("m", &chosen, &[]).is_empty());
     }
 
     #[test]

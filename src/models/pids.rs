@@ -44,7 +44,7 @@ pub struct PidRow {
     pub price_weight: i16,
     pub social_value_weight: i16,
     pub social_value_priorities: Vec<String>,
-    pub social_value_measure_ids: Vec<Uuid>,
+    pub social_value_measures: Vec<String>,
     pub submission: i32,
     pub required_sign_offs: Vec<SignOffRole>,
 }
@@ -73,7 +73,7 @@ pub struct PidChanges {
     pub price_weight: Option<i16>,
     pub social_value_weight: Option<i16>,
     pub social_value_priorities: Option<Vec<String>>,
-    pub social_value_measure_ids: Option<Vec<Uuid>>,
+    pub social_value_measures: Option<Vec<String>>,
 }
 
 /// A lifecycle step: the new status and, on submission, the new round and its required sign-offs.
@@ -332,18 +332,4 @@ pub fn replace_thresholds(
         .values(&rows)
         .execute(conn)?;
     Ok(before)
-}
-
-/// Which of `ids` name no social value measure.
-pub fn unknown_measures(conn: &mut PgConnection, ids: &[Uuid]) -> QueryResult<Vec<Uuid>> {
-    use crate::db::schema::social_value_measures as m;
-    let found: Vec<Uuid> = m::table
-        .filter(m::id.eq_any(ids))
-        .select(m::id)
-        .load(conn)?;
-    Ok(ids
-        .iter()
-        .filter(|id| !found.contains(id))
-        .copied()
-        .collect())
 }

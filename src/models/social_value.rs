@@ -8,9 +8,10 @@ use diesel::sql_types::{BigInt, Date, Int4, Nullable, Text, Timestamptz};
 use uuid::Uuid;
 
 use crate::db::schema::{
-    authorities, social_value_commitments, social_value_editions, social_value_measures,
-    social_value_priorities, social_value_returns,
+    authorities, commissioning_intentions, pids, social_value_commitments, social_value_editions,
+    social_value_measures, social_value_priorities, social_value_returns,
 };
+use crate::domain::social_value::PlanningFrame;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = social_value_editions)]
@@ -114,6 +115,14 @@ impl MeasureRow {
             .filter(social_value_measures::edition_id.eq_any(edition_ids))
             .group_by(social_value_measures::edition_id)
             .select((social_value_measures::edition_id, diesel::dsl::count_star()))
+            .load(conn)
+    }
+
+    /// The codes of the edition's measures.
+    pub fn codes_of_edition(conn: &mut PgConnection, edition_id: Uuid) -> QueryResult<Vec<String>> {
+        social_value_measures::table
+            .filter(social_value_measures::edition_id.eq(edition_id))
+            .select(social_value_measures::code)
             .load(conn)
     }
 
@@ -544,4 +553,86 @@ impl PriorityRow {
     pub fn delete(conn: &mut PgConnection, id: Uuid) -> QueryResult<usize> {
         diesel::delete(social_value_priorities::table.find(id)).execute(conn)
     }
+
+    /// Every priority of the authority, by code.
+    pub fn of_authority(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+    ) -> QueryResult<Vec<PriorityRow>> {
+        social_value_priorities::table
+            .filter(social_value_priorities::authority_id.eq(authority_id))
+            .order(social_value_priorities::code.asc())
+            .select(Self::as_select())
+            .load(conn)
+    }
+
+    /// How many of the authority's PIDs and commissioning intentions name the priority `code`.
+    pub fn plans_naming(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        code: &str,
+    ) -> QueryResult<(i64, i64)> {
+        let named = vec![code.to_string()];
+        let in_pids = pids::table
+            .filter(pids::authority_id.eq(authority_id))
+            .filter(pids::social_value_priorities.contains(&named))
+            .count()
+            .get_result(conn)?;
+        let in_intentions = commissioning_intentions::table
+            .filter(commissioning_intentions::authority_id.eq(authority_id))
+            .filter(commissioning_intentions::social_value_priorities.contains(&named))
+            .count()
+            .get_result(conn)?;
+        Ok((in_pids, in_intentions))
+    }
+
+    /// A priority's code changed from `old` to `new`: the authority's PIDs and intentions that name
+    /// it name the new code (in the same place in their lists).
+    pub fn rename_in_plans(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        old: &str,
+        new: &str,
+    ) -> QueryResult<()> {
+        for table in ["pids", "commissioning_intentions"] {
+            diesel::sql_query(format!(
+                "UPDATE {table}
+                    SET social_value_priorities = array_replace(social_value_priorities, $2, $3)
+                  WHERE authority_id = $1 AND $2 = ANY (social_value_priorities)"
+            ))
+            .bind::<diesel::sql_types::Uuid, _>(authority_id)
+            .bind::<Text, _>(old)
+            .bind::<Text, _>(new)
+            .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+/// What the authority's planned social value is checked against on `on`: its priorities and the
+/// edition of the measures framework in force.
+pub fn planning_frame(
+    conn: &mut PgConnection,
+    authority_id: Uuid,
+    authority_code: &str,
+    on: NaiveDate,
+) -> QueryResult<PlanningFrame> {
+    let priorities = PriorityRow::of_authority(conn, authority_id)?
+        .into_iter()
+        .map(|p| (p.code, p.measure_codes))
+        .collect();
+    let edition = match EditionRow::in_force(conn, on)? {
+        Some(e) => Some((
+            e.code,
+            MeasureRow::codes_of_edition(conn, e.id)?
+                .into_iter()
+                .collect(),
+        )),
+        None => None,
+    };
+    Ok(PlanningFrame {
+        authority: authority_code.to_string(),
+        priorities,
+        edition,
+    })
 }

@@ -16,6 +16,7 @@ use crate::domain::intentions::{
     Action, Decision, ImprovementCategory, IntentionStatus, LOCKED_AFTER_APPROVAL, Plan, Priority,
     READ_ONLY, Tranche, WRITERS, allowed_actions, check_transition,
 };
+use crate::domain::social_value::SocialValuePriorityCode;
 use crate::domain::values::{
     AuthorityCode, CategoryCode, Date, FinancialYear, Pence, plausible_year,
 };
@@ -27,6 +28,7 @@ use crate::models::intentions::{
     next_reference,
 };
 use crate::models::reference::{AuthorityRow, CategoryRow};
+use crate::models::social_value::planning_frame;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
 pub fn configure(cfg: &mut ServiceConfig) {
@@ -107,7 +109,9 @@ pub struct Intention {
     pub sme_local_opportunity: bool,
     /// Could be commissioned together with other authorities.
     pub collaboration_potential: bool,
-    /// The council's social value priorities this intention serves.
+    /// Codes of the authority's social value priorities this intention serves (its priority
+    /// records, `GET /v1/social-value/priorities?authority=`).
+    #[schema(value_type = Vec<SocialValuePriorityCode>)]
     pub social_value_priorities: Vec<String>,
     pub lead_officer: Option<String>,
     pub status: IntentionStatus,
@@ -255,7 +259,10 @@ pub struct NewIntention {
     pub sme_local_opportunity: bool,
     #[serde(default)]
     pub collaboration_potential: bool,
+    /// Codes of the authority's social value priorities it serves, each once (422 naming the
+    /// entry for a code that is not one of the authority's priorities).
     #[serde(default)]
+    #[schema(value_type = Vec<SocialValuePriorityCode>, max_items = 50)]
     pub social_value_priorities: Vec<String>,
     #[serde(default)]
     pub lead_officer: Option<String>,
@@ -314,7 +321,7 @@ pub struct IntentionPatch {
     #[schema(nullable = false)]
     pub collaboration_potential: Option<bool>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, value_type = Option<Vec<SocialValuePriorityCode>>, max_items = 50)]
     pub social_value_priorities: Option<Vec<String>>,
     #[serde(default, with = "double_option")]
     #[schema(value_type = Option<String>)]
@@ -356,6 +363,26 @@ fn check_title(title: &str) -> Result<String, ApiError> {
         return Err(ApiError::invalid("title", "must be 1 to 300 characters"));
     }
     Ok(title.to_string())
+}
+
+/// The social value priorities an intention names must be its authority's priority records, each
+/// once (422 naming the entry otherwise).
+fn check_priorities(
+    conn: &mut diesel::PgConnection,
+    authority_id: Uuid,
+    authority: &str,
+    chosen: &[String],
+) -> Result<(), ApiError> {
+    if chosen.is_empty() {
+        return Ok(());
+    }
+    let frame = planning_frame(conn, authority_id, authority, Utc::now().date_naive())?;
+    let problems = frame.priority_problems("social_value_priorities", chosen);
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::invalid_fields(problems))
+    }
 }
 
 fn unknown_category(code: &CategoryCode) -> ApiError {
@@ -411,6 +438,7 @@ async fn create(
                 })?;
             let category = CategoryRow::by_code(conn, new.category.as_str())?
                 .ok_or_else(|| unknown_category(&new.category))?;
+            check_priorities(conn, owner.id, &owner.code, &new.social_value_priorities)?;
             let now = Utc::now();
             let reference = next_reference(
                 conn,
@@ -612,6 +640,9 @@ async fn update(
             ),
             None => None,
         };
+        if let Some(chosen) = &patch.social_value_priorities {
+            check_priorities(conn, row.authority_id, &authority, chosen)?;
+        }
         let changes = IntentionChanges {
             title,
             description: patch.description,

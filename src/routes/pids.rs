@@ -22,6 +22,7 @@ use crate::domain::pids::{
     required_sign_offs, route_problems, rule_problems, threshold_in_force, threshold_kind,
     threshold_problems, transparency_notice_due,
 };
+use crate::domain::social_value::{PlanningFrame, SocialValuePriorityCode};
 use crate::domain::values::{AuthorityCode, Date, FinancialYear, Pence};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
@@ -31,6 +32,7 @@ use crate::models::pids::{
     self as model, PidChanges, PidFilter, PidRow, PidStatusChange, PidWithCodes, SignOffRow,
 };
 use crate::models::reference::AuthorityRow;
+use crate::models::social_value::planning_frame;
 use crate::routes::intentions::Intention;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
@@ -141,7 +143,7 @@ pub struct SignOffs {
     "milestones": [{"name": "Tender notice published", "planned_date": "2027-01-11", "actual_date": null}],
     "evaluation_weighting": {"quality_percent": 60, "price_percent": 30, "social_value_percent": 10},
     "social_value_priorities": ["local_employment", "apprenticeships"],
-    "social_value_measure_ids": ["0193f000-0000-7000-8000-000000000011"],
+    "social_value_measures": ["DM1", "DM2"],
     "submission": 1,
     "sign_offs": {
         "required": ["commissioning_lead", "procurement_lead", "finance", "legal", "key_decision"],
@@ -186,10 +188,14 @@ pub struct Pid {
     pub extension_months: Vec<i16>,
     pub milestones: Vec<Milestone>,
     pub evaluation_weighting: Weighting,
-    /// Codes of the council's social value priorities the procurement serves.
+    /// Codes of the authority's social value priorities the procurement serves (its priority
+    /// records, `GET /v1/social-value/priorities?authority=`).
+    #[schema(value_type = Vec<SocialValuePriorityCode>)]
     pub social_value_priorities: Vec<String>,
-    /// The social value measures bidders will be asked to commit to.
-    pub social_value_measure_ids: Vec<Uuid>,
+    /// Codes of the measures of the framework bidders will be asked to commit to, each serving
+    /// one of `social_value_priorities`.
+    #[schema(example = json!(["DM1", "DM2"]))]
+    pub social_value_measures: Vec<String>,
     /// How many times it has been submitted.
     pub submission: i32,
     pub sign_offs: SignOffs,
@@ -279,7 +285,7 @@ fn view(
             social_value_percent: row.social_value_weight,
         },
         social_value_priorities: row.social_value_priorities,
-        social_value_measure_ids: row.social_value_measure_ids,
+        social_value_measures: row.social_value_measures,
         submission: row.submission,
         sign_offs: SignOffs {
             required,
@@ -344,11 +350,17 @@ struct Draft {
     milestones: Vec<Milestone>,
     weighting: Weighting,
     social_value_priorities: Vec<String>,
-    social_value_measure_ids: Vec<Uuid>,
+    social_value_measures: Vec<String>,
 }
 
-/// Every rule the draft breaks, each naming its field (route rules name themselves too).
-fn problems(conn: &mut diesel::PgConnection, d: &Draft) -> Result<Vec<FieldError>, ApiError> {
+/// Every rule the draft breaks, each naming its field (route rules name themselves too). The
+/// planned social value is checked against `frame` (the authority's priorities and the edition in
+/// force) when one is given: while the PID is a draft, and when it is submitted.
+fn problems(
+    conn: &mut diesel::PgConnection,
+    d: &Draft,
+    frame: Option<&PlanningFrame>,
+) -> Result<Vec<FieldError>, ApiError> {
     let mut problems = Vec::new();
     let title = d.title.trim();
     if title.is_empty() || title.chars().count() > 300 {
@@ -410,39 +422,14 @@ fn problems(conn: &mut diesel::PgConnection, d: &Draft) -> Result<Vec<FieldError
             ));
         }
     }
-    if d.social_value_priorities.len() > 50 {
-        problems.push(FieldError::new(
-            "social_value_priorities",
-            "at most 50 priorities",
+    if let Some(frame) = frame {
+        problems
+            .extend(frame.priority_problems("social_value_priorities", &d.social_value_priorities));
+        problems.extend(frame.measure_problems(
+            "social_value_measures",
+            &d.social_value_priorities,
+            &d.social_value_measures,
         ));
-    }
-    for (i, p) in d.social_value_priorities.iter().enumerate() {
-        let ok = !p.is_empty()
-            && p.len() <= 60
-            && p.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        if !ok {
-            problems.push(FieldError::new(
-                format!("social_value_priorities[{i}]"),
-                "a priority code is 1 to 60 lower-case letters, digits and underscores, e.g. local_employment",
-            ));
-        }
-    }
-    if d.social_value_measure_ids.len() > 200 {
-        problems.push(FieldError::new(
-            "social_value_measure_ids",
-            "at most 200 measures",
-        ));
-    } else {
-        let unknown = model::unknown_measures(conn, &d.social_value_measure_ids)?;
-        for (i, id) in d.social_value_measure_ids.iter().enumerate() {
-            if unknown.contains(id) {
-                problems.push(FieldError::new(
-                    format!("social_value_measure_ids[{i}]"),
-                    format!("no social value measure has id {id}"),
-                ));
-            }
-        }
     }
     if let Some(j) = &d.direct_award_justification
         && j.chars().count() > 4000
@@ -503,7 +490,7 @@ fn json_of<T: Serialize>(v: &T) -> Result<serde_json::Value, ApiError> {
     "milestones": [{"name": "Tender notice published", "planned_date": "2027-01-11"}],
     "evaluation_weighting": {"quality_percent": 60, "price_percent": 30, "social_value_percent": 10},
     "social_value_priorities": ["local_employment", "apprenticeships"],
-    "social_value_measure_ids": []
+    "social_value_measures": ["DM1", "DM2"]
 }))]
 pub struct NewPid {
     /// An `approved` intention of the caller's authority; it moves to `in_procurement`.
@@ -538,10 +525,15 @@ pub struct NewPid {
     #[serde(default)]
     pub milestones: Vec<Milestone>,
     pub evaluation_weighting: Weighting,
+    /// Codes of the authority's social value priorities the procurement serves, each once.
     #[serde(default)]
+    #[schema(value_type = Vec<SocialValuePriorityCode>, max_items = 50)]
     pub social_value_priorities: Vec<String>,
+    /// Codes of the measures bidders will be asked about: measures of the edition of the
+    /// framework in force, each serving one of `social_value_priorities`, each once.
     #[serde(default)]
-    pub social_value_measure_ids: Vec<Uuid>,
+    #[schema(max_items = 200, example = json!(["DM1", "DM2"]))]
+    pub social_value_measures: Vec<String>,
 }
 
 fn services() -> ContractType {
@@ -596,11 +588,11 @@ pub struct PidPatch {
     #[schema(nullable = false)]
     pub evaluation_weighting: Option<Weighting>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, value_type = Option<Vec<SocialValuePriorityCode>>, max_items = 50)]
     pub social_value_priorities: Option<Vec<String>>,
     #[serde(default, deserialize_with = "not_null")]
-    #[schema(nullable = false)]
-    pub social_value_measure_ids: Option<Vec<Uuid>>,
+    #[schema(nullable = false, max_items = 200)]
+    pub social_value_measures: Option<Vec<String>>,
 }
 
 impl PidPatch {
@@ -635,8 +627,8 @@ impl PidPatch {
             "social_value_priorities",
         );
         note(
-            self.social_value_measure_ids.is_some(),
-            "social_value_measure_ids",
+            self.social_value_measures.is_some(),
+            "social_value_measures",
         );
         set
     }
@@ -707,8 +699,11 @@ fn move_intention(
 /// naming it. The route is checked against the value, regime and thresholds in force (422 naming
 /// the rule: `route_not_in_regime`, `below_threshold_quote_limit`, `direct_award_justification`,
 /// `pcr_2015_before_commencement`, `act_after_commencement`); the weighting must sum to 100 (422
-/// on `evaluation_weighting`); lots may not add up to more than the estimated value; social value
-/// measure ids must name measures of the framework.
+/// on `evaluation_weighting`); lots may not add up to more than the estimated value. Planned social
+/// value is linked to the council's priorities: `social_value_priorities` must be priorities of
+/// the authority, and `social_value_measures` measures of the edition of the framework in force,
+/// each serving one of the priorities chosen (422 naming the entry, e.g.
+/// `social_value_measures[1]`).
 #[utoipa::path(tag = "Procurement initiation documents", security(("bearer" = [])), request_body = NewPid,
     responses((status = 201, description = "Raised as a draft", body = Pid,
         headers(("Location" = String, description = "URL of the new PID"), ("ETag" = String, description = "The record's version"))),
@@ -775,9 +770,10 @@ async fn create(
                 milestones: new.milestones,
                 weighting: new.evaluation_weighting,
                 social_value_priorities: new.social_value_priorities,
-                social_value_measure_ids: new.social_value_measure_ids,
+                social_value_measures: new.social_value_measures,
             };
-            let found = problems(conn, &draft)?;
+            let frame = planning_frame(conn, owner.id, &owner.code, Utc::now().date_naive())?;
+            let found = problems(conn, &draft, Some(&frame))?;
             if !found.is_empty() {
                 return Err(ApiError::invalid_fields(found));
             }
@@ -812,7 +808,7 @@ async fn create(
                     price_weight: draft.weighting.price_percent,
                     social_value_weight: draft.weighting.social_value_percent,
                     social_value_priorities: draft.social_value_priorities,
-                    social_value_measure_ids: draft.social_value_measure_ids,
+                    social_value_measures: draft.social_value_measures,
                     submission: 0,
                     required_sign_offs: Vec::new(),
                 },
@@ -952,12 +948,18 @@ async fn update(
                 .social_value_priorities
                 .clone()
                 .unwrap_or_else(|| row.social_value_priorities.clone()),
-            social_value_measure_ids: patch
-                .social_value_measure_ids
+            social_value_measures: patch
+                .social_value_measures
                 .clone()
-                .unwrap_or_else(|| row.social_value_measure_ids.clone()),
+                .unwrap_or_else(|| row.social_value_measures.clone()),
         };
-        let found_problems = problems(conn, &draft)?;
+        // Once approved the plan is settled: a later edition of the framework does not stop
+        // milestones being recorded.
+        let frame = match row.status {
+            PidStatus::Draft => Some(planning_frame(conn, row.authority_id, authority, Utc::now().date_naive())?),
+            _ => None,
+        };
+        let found_problems = problems(conn, &draft, frame.as_ref())?;
         if !found_problems.is_empty() {
             return Err(ApiError::invalid_fields(found_problems));
         }
@@ -979,7 +981,7 @@ async fn update(
             price_weight: patch.evaluation_weighting.map(|w| w.price_percent),
             social_value_weight: patch.evaluation_weighting.map(|w| w.social_value_percent),
             social_value_priorities: patch.social_value_priorities,
-            social_value_measure_ids: patch.social_value_measure_ids,
+            social_value_measures: patch.social_value_measures,
         };
         let before = views(conn, vec![found.clone()])?.remove(0);
         PidRow::update(conn, id, &changes)?;
@@ -1062,9 +1064,10 @@ async fn take(
                     social_value_percent: row.social_value_weight,
                 },
                 social_value_priorities: row.social_value_priorities.clone(),
-                social_value_measure_ids: row.social_value_measure_ids.clone(),
+                social_value_measures: row.social_value_measures.clone(),
             };
-            let found_problems = problems(conn, &draft)?;
+            let frame = planning_frame(conn, row.authority_id, &found.1, Utc::now().date_naive())?;
+            let found_problems = problems(conn, &draft, Some(&frame))?;
             if !found_problems.is_empty() {
                 return Err(ApiError::invalid_fields(found_problems));
             }

@@ -979,7 +979,9 @@ async fn read_priority(
 
 /// Change a priority (the owning authority's `admin` or `commissioner`). Commitments already
 /// serving it keep it, even if `measure_codes` no longer lists their measure: the list is checked
-/// when a commitment is made or changes its measure or priority. A code the authority already uses
+/// when a commitment is made or changes its measure or priority (and when a draft PID naming it is
+/// changed or submitted). A new `code` is carried into the authority's PIDs and commissioning
+/// intentions that name the priority, in the same transaction. A code the authority already uses
 /// is 409.
 #[utoipa::path(tag = "Social value", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Priority id")),
@@ -1025,6 +1027,11 @@ async fn update_priority(
             description: patch.description.map(|d| d.trim().to_string()),
             measure_codes: patch.measure_codes,
         };
+        if let Some(code) = &changes.code
+            && *code != row.code
+        {
+            PriorityRow::rename_in_plans(conn, row.authority_id, &row.code, code)?;
+        }
         let before = SocialValuePriority::from((row, authority.clone()));
         let updated = PriorityRow::update(conn, id, &changes)?;
         let after = SocialValuePriority::from((updated, authority));
@@ -1044,7 +1051,8 @@ async fn update_priority(
 }
 
 /// Delete a priority (the owning authority's `admin` or `commissioner`). One that commitments
-/// serve is kept (409): move them to another priority first. `If-Match` is honoured.
+/// serve, or that PIDs or commissioning intentions name in their `social_value_priorities`, is
+/// kept (409): move them to another priority first. `If-Match` is honoured.
 #[utoipa::path(tag = "Social value", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Priority id")),
     responses((status = 204, description = "Deleted")))]
@@ -1065,6 +1073,13 @@ async fn delete_priority(
         if serving > 0 {
             return Err(ApiError::Conflict(format!(
                 "{serving} commitment(s) serve priority {}; change their priority before deleting it",
+                row.code
+            )));
+        }
+        let (in_pids, in_intentions) = PriorityRow::plans_naming(conn, row.authority_id, &row.code)?;
+        if in_pids + in_intentions > 0 {
+            return Err(ApiError::Conflict(format!(
+                "{in_pids} PID(s) and {in_intentions} commissioning intention(s) of {authority} name priority {}; take it out of their social_value_priorities before deleting it",
                 row.code
             )));
         }

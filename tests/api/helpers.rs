@@ -396,7 +396,7 @@ pub fn new_intention() -> Value {
         "improvement_category": 2,
         "sme_local_opportunity": true,
         "collaboration_potential": false,
-        "social_value_priorities": ["local_employment"],
+        "social_value_priorities": [],
         "lead_officer": "Commissioning Manager, Learning Disabilities"
     })
 }

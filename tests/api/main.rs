@@ -16,6 +16,7 @@ mod lifecycle;
 mod limits;
 mod operations;
 mod pids;
+mod planned_social_value;
 mod reference;
 mod risks;
 mod savings;

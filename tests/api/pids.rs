@@ -64,7 +64,7 @@ pub fn new_pid(intention: &str) -> Value {
         "extension_months": [12, 12],
         "milestones": [{"name": "Tender notice published", "planned_date": "2027-01-11"}],
         "evaluation_weighting": {"quality_percent": 60, "price_percent": 30, "social_value_percent": 10},
-        "social_value_priorities": ["local_employment"]
+        "social_value_priorities": []
     })
 }
 
@@ -860,11 +860,11 @@ async fn writes_to_another_authoritys_pid_and_without_the_role_are_forbidden() {
         app.patch(
             &path,
             &buyer("RCH"),
-            &json!({"social_value_measure_ids": ["0193f000-0000-7000-8000-00000000beef"]})
+            &json!({"social_value_priorities": ["nonesuch"]})
         )
         .await
         .invalid_fields(),
-        ["social_value_measure_ids[0]"]
+        ["social_value_priorities[0]"]
     );
     // A merge patch is an object: an array is refused, not read as an empty patch.
     assert_eq!(
@@ -878,39 +878,6 @@ async fn writes_to_another_authoritys_pid_and_without_the_role_are_forbidden() {
     app.patch(&path, &buyer("RCH"), &json!({"title": "Too late"}))
         .await
         .problem(409);
-}
-
-#[actix_web::test]
-async fn social_value_measures_must_exist() {
-    let app = TestApp::spawn().await;
-    let edition = json!({
-        "code": "2026-test", "name": "Test measures", "effective_from": "2026-04-01",
-        "themes": [{"code": "jobs", "name": "Jobs", "outcomes": [{"code": "jobs-local", "name": "Local jobs", "measures": [
-            {"code": "NT1", "description": "Local people employed (FTE)", "unit": "FTE year", "proxy_value_pence": 3_000_000}
-        ]}]}]
-    });
-    let admin = token("RCH", &[Role::Admin]);
-    assert_eq!(
-        app.post("/v1/social-value/editions", &admin, &edition)
-            .await
-            .status,
-        201
-    );
-    // The editions API shows measures by code; their ids are the table's.
-    use diesel::prelude::*;
-    let measure_id: uuid::Uuid = diesel::dsl::sql::<diesel::sql_types::Uuid>(
-        "SELECT id FROM social_value_measures WHERE code = 'NT1'",
-    )
-    .get_result(&mut app.db.connection())
-    .unwrap();
-    let measure_id = measure_id.to_string();
-    let pid = raise_pid(
-        &app,
-        "RCH",
-        json!({"social_value_measure_ids": [measure_id]}),
-    )
-    .await;
-    assert_eq!(pid["social_value_measure_ids"], json!([measure_id]));
 }
 
 #[actix_web::test]
