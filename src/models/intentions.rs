@@ -123,6 +123,22 @@ impl IntentionRow {
             .optional()
     }
 
+    /// The authority's intentions that name the social value priority `code`, locked until the
+    /// transaction ends.
+    pub fn naming_priority(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        code: &str,
+    ) -> QueryResult<Vec<Uuid>> {
+        ci::table
+            .filter(ci::authority_id.eq(authority_id))
+            .filter(ci::social_value_priorities.contains(vec![code.to_string()]))
+            .select(ci::id)
+            .order(ci::id.asc())
+            .for_no_key_update()
+            .load(conn)
+    }
+
     /// The intention, its row locked until the transaction ends so concurrent writes queue up.
     pub fn find_for_update(conn: &mut PgConnection, id: Uuid) -> QueryResult<IntentionWithCodes> {
         ci::table

@@ -116,6 +116,22 @@ impl PidRow {
         Self::find(conn, id)
     }
 
+    /// The authority's PIDs that name the social value priority `code`, locked until the
+    /// transaction ends.
+    pub fn naming_priority(
+        conn: &mut PgConnection,
+        authority_id: Uuid,
+        code: &str,
+    ) -> QueryResult<Vec<Uuid>> {
+        pids::table
+            .filter(pids::authority_id.eq(authority_id))
+            .filter(pids::social_value_priorities.contains(vec![code.to_string()]))
+            .select(pids::id)
+            .order(pids::id.asc())
+            .for_no_key_update()
+            .load(conn)
+    }
+
     /// The code of the authority that owns PID `id`, if it exists.
     pub fn owner(conn: &mut PgConnection, id: Uuid) -> QueryResult<Option<String>> {
         pids::table

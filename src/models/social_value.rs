@@ -585,28 +585,6 @@ impl PriorityRow {
             .get_result(conn)?;
         Ok((in_pids, in_intentions))
     }
-
-    /// A priority's code changed from `old` to `new`: the authority's PIDs and intentions that name
-    /// it name the new code (in the same place in their lists).
-    pub fn rename_in_plans(
-        conn: &mut PgConnection,
-        authority_id: Uuid,
-        old: &str,
-        new: &str,
-    ) -> QueryResult<()> {
-        for table in ["pids", "commissioning_intentions"] {
-            diesel::sql_query(format!(
-                "UPDATE {table}
-                    SET social_value_priorities = array_replace(social_value_priorities, $2, $3)
-                  WHERE authority_id = $1 AND $2 = ANY (social_value_priorities)"
-            ))
-            .bind::<diesel::sql_types::Uuid, _>(authority_id)
-            .bind::<Text, _>(old)
-            .bind::<Text, _>(new)
-            .execute(conn)?;
-        }
-        Ok(())
-    }
 }
 
 /// What the authority's planned social value is checked against on `on`: its priorities and the

@@ -365,6 +365,40 @@ fn check_title(title: &str) -> Result<String, ApiError> {
     Ok(title.to_string())
 }
 
+/// Carry a social value priority's new code into the authority's intentions that name it, in the
+/// caller's transaction: each intention's version moves on, with its own audit event.
+pub(crate) fn rename_priority(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    authority_id: Uuid,
+    old: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    for id in IntentionRow::naming_priority(conn, authority_id, old)? {
+        let before = Intention::from(IntentionRow::find(conn, id)?);
+        let changes = IntentionChanges {
+            social_value_priorities: Some(crate::routes::pids::renamed(
+                &before.social_value_priorities,
+                old,
+                new,
+            )),
+            ..Default::default()
+        };
+        IntentionRow::update(conn, id, &changes)?;
+        let after = Intention::from(IntentionRow::find(conn, id)?);
+        AuditEventRow::record(
+            conn,
+            caller,
+            "update",
+            ENTITY,
+            id,
+            Some(before.audit_json()?),
+            Some(after.audit_json()?),
+        )?;
+    }
+    Ok(())
+}
+
 /// The social value priorities an intention names must be its authority's priority records, each
 /// once (422 naming the entry otherwise).
 fn check_priorities(

@@ -301,6 +301,44 @@ fn view(
     })
 }
 
+/// `codes` with `old` replaced by `new`, in place.
+pub(crate) fn renamed(codes: &[String], old: &str, new: &str) -> Vec<String> {
+    codes
+        .iter()
+        .map(|c| if c == old { new.to_string() } else { c.clone() })
+        .collect()
+}
+
+/// Carry a social value priority's new code into the authority's PIDs that name it, in the
+/// caller's transaction: each PID's version moves on, with its own audit event.
+pub(crate) fn rename_priority(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    authority_id: Uuid,
+    old: &str,
+    new: &str,
+) -> Result<(), ApiError> {
+    for id in PidRow::naming_priority(conn, authority_id, old)? {
+        let before = load_view(conn, id)?;
+        let changes = PidChanges {
+            social_value_priorities: Some(renamed(&before.social_value_priorities, old, new)),
+            ..Default::default()
+        };
+        PidRow::update(conn, id, &changes)?;
+        let after = load_view(conn, id)?;
+        AuditEventRow::record(
+            conn,
+            caller,
+            "update",
+            ENTITY,
+            id,
+            Some(before.audit_json()?),
+            Some(after.audit_json()?),
+        )?;
+    }
+    Ok(())
+}
+
 /// The rules an authority uses: its own, or the service's defaults when it has set none.
 fn effective_rules(
     conn: &mut diesel::PgConnection,

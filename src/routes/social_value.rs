@@ -981,8 +981,8 @@ async fn read_priority(
 /// serving it keep it, even if `measure_codes` no longer lists their measure: the list is checked
 /// when a commitment is made or changes its measure or priority (and when a draft PID naming it is
 /// changed or submitted). A new `code` is carried into the authority's PIDs and commissioning
-/// intentions that name the priority, in the same transaction. A code the authority already uses
-/// is 409.
+/// intentions that name the priority, in the same transaction: each moves on a version, with its
+/// own audit event (so the change feed carries it). A code the authority already uses is 409.
 #[utoipa::path(tag = "Social value", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Priority id")),
     request_body(content = SocialValuePriorityPatch, content_type = "application/merge-patch+json"),
@@ -1030,7 +1030,14 @@ async fn update_priority(
         if let Some(code) = &changes.code
             && *code != row.code
         {
-            PriorityRow::rename_in_plans(conn, row.authority_id, &row.code, code)?;
+            crate::routes::pids::rename_priority(conn, &caller, row.authority_id, &row.code, code)?;
+            crate::routes::intentions::rename_priority(
+                conn,
+                &caller,
+                row.authority_id,
+                &row.code,
+                code,
+            )?;
         }
         let before = SocialValuePriority::from((row, authority.clone()));
         let updated = PriorityRow::update(conn, id, &changes)?;

@@ -305,6 +305,32 @@ async fn a_priority_renamed_is_renamed_in_the_plans_and_one_still_named_is_not_d
         app.get(&tam_path, &buyer("RCH")).await.json()["social_value_priorities"],
         json!(["local_employment"])
     );
+    // Each plan renamed moved on a version, with its own audit event (the change feed carries it).
+    let auditor = token("RCH", &[Role::Auditor]);
+    for (entity, path) in [
+        ("pid", &pid_path),
+        ("commissioning_intention", &intention_path),
+    ] {
+        let id = path.rsplit('/').next().unwrap();
+        let events = app
+            .get(
+                &format!("/v1/audit-events?entity_type={entity}&entity_id={id}"),
+                &auditor,
+            )
+            .await
+            .json();
+        let last = events["items"].as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["action"], "update", "{events}");
+        assert_eq!(
+            last["after"]["social_value_priorities"]
+                .as_array()
+                .unwrap()
+                .last()
+                .unwrap(),
+            "local_jobs",
+            "{last}"
+        );
+    }
 
     // Once no plan names it, the priority goes.
     assert_eq!(
