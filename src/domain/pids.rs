@@ -374,6 +374,26 @@ pub fn check_transition(
     Ok(t.to)
 }
 
+/// Roles that record who was awarded a lot (those who take the award action).
+pub const LOT_AWARDERS: &[Role] = &[Role::Procurement, Role::Admin];
+
+/// The statuses in which a lot's award may be recorded or corrected: once the procurement is
+/// under way (a lot may be awarded before the others) and after the PID is awarded.
+pub const LOT_AWARD_STATUSES: &[PidStatus] = &[S::Live, S::Awarded];
+
+/// Why a lot's award cannot be recorded on a PID in `status`; `None` when it can.
+pub fn lot_award_refusal(status: PidStatus) -> Option<String> {
+    (!LOT_AWARD_STATUSES.contains(&status)).then(|| {
+        format!("a lot's award is recorded while the PID is live or awarded; this PID is {status}")
+    })
+}
+
+/// The position in the `lots` array of lot number `lot` (1-based) of a PID with `count` lots.
+pub fn lot_index(lot: i16, count: usize) -> Option<usize> {
+    let index = usize::try_from(lot).ok()?.checked_sub(1)?;
+    (index < count).then_some(index)
+}
+
 /// A Markdown table of the lifecycle, for the OpenAPI descriptions.
 pub fn lifecycle_table() -> String {
     let mut out = String::from("| action | from | to | roles |\n|---|---|---|---|\n");
@@ -762,6 +782,21 @@ mod tests {
         }
         assert!(
             lifecycle_table().contains("| cancel | draft, submitted, approved, live | cancelled |")
+        );
+    }
+
+    #[test]
+    fn lots_are_numbered_from_one_and_awarded_while_live_or_awarded() {
+        assert_eq!(lot_index(1, 2), Some(0));
+        assert_eq!(lot_index(2, 2), Some(1));
+        assert_eq!(lot_index(3, 2), None);
+        assert_eq!(lot_index(0, 2), None);
+        assert_eq!(lot_index(-1, 2), None);
+        assert!(lot_award_refusal(S::Live).is_none());
+        assert!(lot_award_refusal(S::Awarded).is_none());
+        assert_eq!(
+            lot_award_refusal(S::Approved).unwrap(),
+            "a lot's award is recorded while the PID is live or awarded; this PID is approved"
         );
     }
 

@@ -32,7 +32,8 @@ fn edition(code: &str, effective_from: &str, nt1_pence: i64) -> Value {
     })
 }
 
-async fn contract(app: &TestApp, authority: &str, reference: &str, supplier: &str) -> String {
+/// Register an active home care contract of `authority` with `supplier`; its id.
+pub async fn contract(app: &TestApp, authority: &str, reference: &str, supplier: &str) -> String {
     let body = json!({
         "reference": reference,
         "title": format!("Home care {reference}"),

@@ -1,0 +1,1 @@
+DROP TABLE pid_lot_awards;
