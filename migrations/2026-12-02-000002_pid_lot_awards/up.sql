@@ -1,5 +1,6 @@
--- Who won each lot of a PID. A PID's lots are a jsonb array without ids, so a lot is named by its
--- 1-based number in that array.
+-- Who won each lot of a PID, and social value commitments made on an awarded lot (issue 7: a
+-- commitment is made "on a contract (or a PID's awarded lot)"). A PID's lots are a jsonb array
+-- without ids, so a lot is named by its 1-based number in that array.
 
 CREATE TABLE pid_lot_awards (
     pid_id               uuid NOT NULL REFERENCES pids (id),
@@ -17,3 +18,16 @@ CREATE TABLE pid_lot_awards (
     PRIMARY KEY (pid_id, lot)
 );
 CREATE INDEX pid_lot_awards_contract_idx ON pid_lot_awards (contract_id);
+
+-- A commitment's subject is either a contract or an awarded lot, never both, never neither. The
+-- foreign key to the award keeps an award with commitments from vanishing.
+ALTER TABLE social_value_commitments
+    ALTER COLUMN contract_id DROP NOT NULL,
+    ADD COLUMN pid_id uuid,
+    ADD COLUMN lot smallint,
+    ADD CONSTRAINT social_value_commitments_subject_check CHECK (
+        (pid_id IS NULL) = (lot IS NULL) AND (contract_id IS NULL) <> (pid_id IS NULL)
+    ),
+    ADD CONSTRAINT social_value_commitments_lot_fkey
+        FOREIGN KEY (pid_id, lot) REFERENCES pid_lot_awards (pid_id, lot);
+CREATE INDEX social_value_commitments_lot_idx ON social_value_commitments (pid_id, lot);

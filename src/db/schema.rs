@@ -332,7 +332,7 @@ diesel::table! {
     social_value_commitments (id) {
         id -> Uuid,
         authority_id -> Uuid,
-        contract_id -> Uuid,
+        contract_id -> Nullable<Uuid>,
         measure_id -> Uuid,
         proxy_value_pence -> Int8,
         target_quantity -> Int8,
@@ -345,6 +345,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         priority_id -> Uuid,
+        pid_id -> Nullable<Uuid>,
+        lot -> Nullable<Int2>,
     }
 }
 

@@ -394,6 +394,22 @@ pub fn lot_index(lot: i16, count: usize) -> Option<usize> {
     (index < count).then_some(index)
 }
 
+/// Why a social value commitment cannot be made on a lot of a PID in `status` whose award is
+/// (or is not) recorded; `None` when it can. A commitment is made by the supplier who won.
+pub fn lot_commitment_refusal(status: PidStatus, lot: i16, award_recorded: bool) -> Option<String> {
+    if status != S::Awarded {
+        Some(format!(
+            "a commitment on a lot needs the PID to be awarded; this PID is {status}"
+        ))
+    } else if !award_recorded {
+        Some(format!(
+            "lot {lot} has no award recorded: record who won it first (PUT /v1/pids/{{id}}/lots/{lot}/award)"
+        ))
+    } else {
+        None
+    }
+}
+
 /// A Markdown table of the lifecycle, for the OpenAPI descriptions.
 pub fn lifecycle_table() -> String {
     let mut out = String::from("| action | from | to | roles |\n|---|---|---|---|\n");
@@ -797,6 +813,13 @@ mod tests {
         assert_eq!(
             lot_award_refusal(S::Approved).unwrap(),
             "a lot's award is recorded while the PID is live or awarded; this PID is approved"
+        );
+        assert!(lot_commitment_refusal(S::Awarded, 1, true).is_none());
+        assert!(lot_commitment_refusal(S::Live, 1, true).is_some());
+        assert!(
+            lot_commitment_refusal(S::Awarded, 2, false)
+                .unwrap()
+                .starts_with("lot 2 has no award recorded")
         );
     }
 

@@ -1158,6 +1158,20 @@ pub async fn put_award(
     app.send(req).await
 }
 
+/// Record lot `lot`'s award to `supplier` as `authority`'s buyer; the award.
+pub async fn record_award(
+    app: &TestApp,
+    authority: &str,
+    id: &str,
+    lot: i64,
+    supplier: &str,
+) -> Value {
+    let body = json!({"supplier_name": supplier, "awarded_on": "2026-03-09"});
+    let r = put_award(app, id, lot, &buyer(authority), &body, None).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
 #[actix_web::test]
 async fn a_lot_award_is_recorded_then_corrected_under_its_etag_and_audited() {
     let app = TestApp::spawn().await;
