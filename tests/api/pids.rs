@@ -1098,6 +1098,43 @@ async fn the_demo_data_has_pids_at_every_stage_with_their_sign_offs() {
     let awarded = find("RCH-PID-2026-0001");
     assert_eq!(awarded["sign_offs"]["given"].as_array().unwrap().len(), 5);
     assert_eq!(awarded["lots"].as_array().unwrap().len(), 3);
+    // Every lot of the two awarded PIDs has its winner recorded, and some carry commitments.
+    for (pid, count) in [(&awarded, 3), (&find("TAM-PID-2026-0001"), 2)] {
+        let lots = app
+            .get(&format!("/v1/pids/{}/lots", id_of(pid)), &t)
+            .await
+            .json();
+        let lots = lots["lots"].as_array().unwrap();
+        assert_eq!(lots.len(), count);
+        assert!(lots.iter().all(|l| l["award"]["supplier_name"].is_string()));
+    }
+    let on_lots = app
+        .get(
+            &format!("/v1/social-value/commitments?pid_id={}", id_of(&awarded)),
+            &t,
+        )
+        .await
+        .json();
+    let on_lots = on_lots["items"].as_array().unwrap();
+    assert_eq!(on_lots.len(), 2);
+    assert_eq!(on_lots[0]["supplier_name"], "Hollinwood Lane Homecare CIC");
+    assert_eq!(on_lots[0]["delivered_quantity"], 1);
+    let by_contract = app
+        .get(
+            "/v1/social-value/report?authority=TAM&group_by=contract&as_at=2026-09-30",
+            &t,
+        )
+        .await
+        .json();
+    let tam = find("TAM-PID-2026-0001");
+    assert!(
+        by_contract["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["key"] == json!(format!("pid:{}:lot:1", id_of(&tam)))
+                && g["label"] == "TAM-PID-2026-0001 lot 1: Lot 1: supported living")
+    );
     // A PID raised now continues the demo's numbering.
     let year = chrono::Utc::now().format("%Y").to_string();
     if year == "2026" {
