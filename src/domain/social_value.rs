@@ -116,6 +116,27 @@ pub enum CommitmentSubject {
 }
 
 impl CommitmentSubject {
+    pub fn contract_id(self) -> Option<Uuid> {
+        match self {
+            CommitmentSubject::Contract(id) => Some(id),
+            CommitmentSubject::Lot { .. } => None,
+        }
+    }
+
+    pub fn pid_id(self) -> Option<Uuid> {
+        match self {
+            CommitmentSubject::Lot { pid_id, .. } => Some(pid_id),
+            CommitmentSubject::Contract(_) => None,
+        }
+    }
+
+    pub fn lot(self) -> Option<i16> {
+        match self {
+            CommitmentSubject::Lot { lot, .. } => Some(lot),
+            CommitmentSubject::Contract(_) => None,
+        }
+    }
+
     /// The subject a new commitment names: exactly one of `contract_id` and (`pid_id`, `lot`);
     /// the problems name the fields otherwise.
     pub fn parse(

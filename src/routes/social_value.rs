@@ -1261,8 +1261,9 @@ pub struct NewSocialValueCommitment {
     pub target_quantity: i64,
     pub period_from: Date,
     pub period_to: Date,
-    /// Code of the priority the commitment serves: one of the contract's (or PID's) authority's priorities
-    /// (`GET /v1/social-value/priorities?authority=`) that lists the measure among its measures.
+    /// Code of the priority the commitment serves: one of the contract's (or PID's) authority's
+    /// priorities (`GET /v1/social-value/priorities?authority=`) that lists the measure among its
+    /// measures.
     pub priority: SocialValuePriorityCode,
     /// When the commitment was made; today when left out.
     #[serde(default)]
@@ -1363,18 +1364,9 @@ async fn create_commitment(
                 &CommitmentRow {
                     id,
                     authority_id: authority.id,
-                    contract_id: match subject {
-                        CommitmentSubject::Contract(id) => Some(id),
-                        CommitmentSubject::Lot { .. } => None,
-                    },
-                    pid_id: match subject {
-                        CommitmentSubject::Lot { pid_id, .. } => Some(pid_id),
-                        CommitmentSubject::Contract(_) => None,
-                    },
-                    lot: match subject {
-                        CommitmentSubject::Lot { lot, .. } => Some(lot),
-                        CommitmentSubject::Contract(_) => None,
-                    },
+                    contract_id: subject.contract_id(),
+                    pid_id: subject.pid_id(),
+                    lot: subject.lot(),
                     measure_id: measure.id,
                     proxy_value_pence: measure.proxy_value_pence,
                     target_quantity: new.target_quantity,
