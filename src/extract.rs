@@ -256,6 +256,17 @@ impl IfMatch {
             ))),
         }
     }
+
+    /// For a write that creates the record when it does not exist yet (a PUT): any entity tag,
+    /// or `*`, names a version that is not there, so it is stale (412).
+    pub fn check_absent(&self) -> Result<(), ApiError> {
+        match self {
+            IfMatch::Absent => Ok(()),
+            _ => Err(ApiError::PreconditionFailed(
+                "the record does not exist yet; send no If-Match to create it".into(),
+            )),
+        }
+    }
 }
 
 impl FromRequest for IfMatch {

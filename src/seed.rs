@@ -15,11 +15,12 @@ const SCRIPTS: &[(&str, &str)] = &[
         include_str!("db/demo_collaboration.sql"),
     ),
     ("demo_savings.sql", include_str!("db/demo_savings.sql")),
+    // PIDs before social value: commitments are made on their awarded lots too.
+    ("demo_pids.sql", include_str!("db/demo_pids.sql")),
     (
         "demo_social_value.sql",
         include_str!("db/demo_social_value.sql"),
     ),
-    ("demo_pids.sql", include_str!("db/demo_pids.sql")),
     // Governance (waivers, breaches) and spend.
     (
         "demo_governance.sql",

@@ -1,10 +1,11 @@
--- Demo social value for `seed --demo`. Run after demo.sql and demo_contracts.sql.
+-- Demo social value for `seed --demo`. Run after demo.sql, demo_contracts.sql and demo_pids.sql (the lot awards).
 -- The edition below is a small ILLUSTRATIVE measures framework written by us in the shape of the National TOMs
 -- (theme -> outcome -> measure). Its proxy values are invented for the demo: real proxy values come from the
 -- framework's publisher, and a council loads their edition through POST /v1/social-value/editions.
 -- Each authority's social value priorities (the codes its forward plan uses) with the measures that serve each.
 -- Twelve commitments on active demo contracts (three per authority) over 2024/25 to 2026/27, with half-yearly
 -- delivery returns for two years (2024/25 and 2025/26); one return has been corrected, keeping the original.
+-- Three more on the awarded lots of RCH-PID-2026-0001 and TAM-PID-2026-0001, with their first returns.
 -- Fixed ids; safe to run more than once (ON CONFLICT DO NOTHING).
 
 INSERT INTO social_value_editions (id, code, name, effective_from, created_by) VALUES
@@ -110,3 +111,35 @@ INSERT INTO social_value_returns (id, commitment_id, period_from, period_to, qua
 SELECT '0193f000-0000-7000-8000-000000000399', commitment_id, '2025-10-01', '2026-03-31',
        2, 'Corrected after the payroll audit of March 2026', 'demo-seed'
   FROM superseded;
+
+-- Three commitments on awarded PID lots (demo_pids.sql records who won them), over the three years from
+-- 2026/27, with the first half-year's returns: RCH-PID-2026-0001 lot 1 (local employment) and lot 3
+-- (carbon), TAM-PID-2026-0001 lot 1 (apprenticeships).
+INSERT INTO social_value_commitments (id, authority_id, pid_id, lot, measure_id, proxy_value_pence, target_quantity,
+                                      period_from, period_to, committed_on, priority_id, created_by)
+SELECT ('0193f000-0000-7000-8000-' || lpad((100 + v.n)::text, 12, '0'))::uuid, d.authority_id, d.id, v.lot, m.id,
+       m.proxy_value_pence, v.target, '2026-04-01', '2029-03-31', v.committed_on::date, p.id, 'demo-seed'
+  FROM (VALUES
+    (13, '0193e500-0000-7000-8000-000000000001', 1, 'DM1', 9,   'local_employment', '2026-03-09'),
+    (14, '0193e500-0000-7000-8000-000000000001', 3, 'DM7', 36,  'carbon_reduction', '2026-03-09'),
+    (15, '0193e500-0000-7000-8000-000000000006', 1, 'DM2', 208, 'apprenticeships',  '2026-02-16')
+  ) AS v (n, pid_id, lot, measure, target, priority, committed_on)
+  JOIN pids d ON d.id = v.pid_id::uuid
+  JOIN pid_lot_awards w ON w.pid_id = d.id AND w.lot = v.lot
+  JOIN social_value_measures m ON m.code = v.measure AND m.edition_id = '0193f000-0000-7000-8000-000000000001'
+  JOIN social_value_priorities p ON p.authority_id = d.authority_id AND p.code = v.priority
+ON CONFLICT DO NOTHING;
+
+-- Their first half-year's returns (2026-04-01 to 2026-09-30): lot 1 of RCH behind its pace, the others ahead.
+INSERT INTO social_value_returns (id, commitment_id, period_from, period_to, quantity, evidence, created_by)
+SELECT v.id::uuid, v.commitment_id::uuid, '2026-04-01', '2026-09-30', v.quantity, v.evidence, 'demo-seed'
+  FROM (VALUES
+    ('0193f000-0000-7000-8000-000000000401', '0193f000-0000-7000-8000-000000000113', 1,
+     'Payroll extract: one local hire in post for the half-year'),
+    ('0193f000-0000-7000-8000-000000000402', '0193f000-0000-7000-8000-000000000114', 7,
+     'Mileage log for the electric rounds, converted at the published factor'),
+    ('0193f000-0000-7000-8000-000000000403', '0193f000-0000-7000-8000-000000000115', 40,
+     'Apprenticeship agreements and attendance records')
+  ) AS v (id, commitment_id, quantity, evidence)
+  JOIN social_value_commitments c ON c.id = v.commitment_id::uuid
+ON CONFLICT DO NOTHING;

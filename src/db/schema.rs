@@ -332,7 +332,7 @@ diesel::table! {
     social_value_commitments (id) {
         id -> Uuid,
         authority_id -> Uuid,
-        contract_id -> Uuid,
+        contract_id -> Nullable<Uuid>,
         measure_id -> Uuid,
         proxy_value_pence -> Int8,
         target_quantity -> Int8,
@@ -345,6 +345,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         priority_id -> Uuid,
+        pid_id -> Nullable<Uuid>,
+        lot -> Nullable<Int2>,
     }
 }
 
@@ -480,9 +482,28 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    pid_lot_awards (pid_id, lot) {
+        pid_id -> Uuid,
+        lot -> Int2,
+        supplier_name -> Text,
+        awarded_on -> Date,
+        awarded_value_pence -> Nullable<Int8>,
+        contract_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(pid_sign_offs -> pids (pid_id));
+diesel::joinable!(pid_lot_awards -> pids (pid_id));
+diesel::joinable!(pid_lot_awards -> contracts (contract_id));
 diesel::joinable!(sign_off_rules -> authorities (authority_id));
 diesel::allow_tables_to_appear_in_same_query!(pid_sign_offs, pids);
+diesel::allow_tables_to_appear_in_same_query!(pid_lot_awards, pids);
+diesel::allow_tables_to_appear_in_same_query!(pid_lot_awards, contracts);
 diesel::allow_tables_to_appear_in_same_query!(sign_off_rules, authorities);
 
 // Governance: waivers, breaches, spend lines.

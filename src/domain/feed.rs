@@ -35,6 +35,7 @@ pub const ENTITY_TYPES: &[(&str, Readers)] = &[
     ("webhook_subscription", Readers::OwnAdmins),
     ("social_value_priority", Readers::Everyone),
     ("pid", Readers::Everyone),
+    ("pid_lot_award", Readers::Everyone),
     ("sign_off_rules", Readers::Everyone),
     ("procurement_thresholds", Readers::Everyone),
     ("waiver", Readers::Everyone),

@@ -374,6 +374,42 @@ pub fn check_transition(
     Ok(t.to)
 }
 
+/// Roles that record who was awarded a lot (those who take the award action).
+pub const LOT_AWARDERS: &[Role] = &[Role::Procurement, Role::Admin];
+
+/// The statuses in which a lot's award may be recorded or corrected: once the procurement is
+/// under way (a lot may be awarded before the others) and after the PID is awarded.
+pub const LOT_AWARD_STATUSES: &[PidStatus] = &[S::Live, S::Awarded];
+
+/// Why a lot's award cannot be recorded on a PID in `status`; `None` when it can.
+pub fn lot_award_refusal(status: PidStatus) -> Option<String> {
+    (!LOT_AWARD_STATUSES.contains(&status)).then(|| {
+        format!("a lot's award is recorded while the PID is live or awarded; this PID is {status}")
+    })
+}
+
+/// The position in the `lots` array of lot number `lot` (1-based) of a PID with `count` lots.
+pub fn lot_index(lot: i16, count: usize) -> Option<usize> {
+    let index = usize::try_from(lot).ok()?.checked_sub(1)?;
+    (index < count).then_some(index)
+}
+
+/// Why a social value commitment cannot be made on a lot of a PID in `status` whose award is
+/// (or is not) recorded; `None` when it can. A commitment is made by the supplier who won.
+pub fn lot_commitment_refusal(status: PidStatus, lot: i16, award_recorded: bool) -> Option<String> {
+    if status != S::Awarded {
+        Some(format!(
+            "a commitment on a lot needs the PID to be awarded; this PID is {status}"
+        ))
+    } else if !award_recorded {
+        Some(format!(
+            "lot {lot} has no award recorded: record who won it first (PUT /v1/pids/{{id}}/lots/{lot}/award)"
+        ))
+    } else {
+        None
+    }
+}
+
 /// A Markdown table of the lifecycle, for the OpenAPI descriptions.
 pub fn lifecycle_table() -> String {
     let mut out = String::from("| action | from | to | roles |\n|---|---|---|---|\n");
@@ -762,6 +798,28 @@ mod tests {
         }
         assert!(
             lifecycle_table().contains("| cancel | draft, submitted, approved, live | cancelled |")
+        );
+    }
+
+    #[test]
+    fn lots_are_numbered_from_one_and_awarded_while_live_or_awarded() {
+        assert_eq!(lot_index(1, 2), Some(0));
+        assert_eq!(lot_index(2, 2), Some(1));
+        assert_eq!(lot_index(3, 2), None);
+        assert_eq!(lot_index(0, 2), None);
+        assert_eq!(lot_index(-1, 2), None);
+        assert!(lot_award_refusal(S::Live).is_none());
+        assert!(lot_award_refusal(S::Awarded).is_none());
+        assert_eq!(
+            lot_award_refusal(S::Approved).unwrap(),
+            "a lot's award is recorded while the PID is live or awarded; this PID is approved"
+        );
+        assert!(lot_commitment_refusal(S::Awarded, 1, true).is_none());
+        assert!(lot_commitment_refusal(S::Live, 1, true).is_some());
+        assert!(
+            lot_commitment_refusal(S::Awarded, 2, false)
+                .unwrap()
+                .starts_with("lot 2 has no award recorded")
         );
     }
 

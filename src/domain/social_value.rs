@@ -1,11 +1,13 @@
-//! Rules of social value: who may write, the codes and bounds of a measures framework, and the
-//! arithmetic of the report (proxy values, delivery rate, being behind schedule), all in integers.
+//! Rules of social value: who may write, what a commitment is made on, the codes and bounds of a
+//! measures framework, and the arithmetic of the report (proxy values, delivery rate, being behind
+//! schedule), all in integers.
 
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use crate::auth::Role;
 use crate::domain::values::checked_string;
@@ -200,10 +202,76 @@ pub enum SocialValueGroupBy {
     Theme,
     /// The council priority record the commitment serves (key `<authority>:<code>`).
     Priority,
-    /// The contract's supplier name.
+    /// The supplier's name: the contract's, or for a commitment on a PID's lot the award's.
     Supplier,
-    /// The contract.
+    /// The contract (key its id), or for a commitment on a PID's lot that lot (key
+    /// `pid:<PID id>:lot:<n>`, label `<PID reference> lot <n>: <lot title>`).
     Contract,
+}
+
+/// What a commitment is made on: a contract of the register, or an awarded lot of a PID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommitmentSubject {
+    Contract(Uuid),
+    /// Lot `lot` (1-based) of PID `pid_id`.
+    Lot {
+        pid_id: Uuid,
+        lot: i16,
+    },
+}
+
+impl CommitmentSubject {
+    pub fn contract_id(self) -> Option<Uuid> {
+        match self {
+            CommitmentSubject::Contract(id) => Some(id),
+            CommitmentSubject::Lot { .. } => None,
+        }
+    }
+
+    pub fn pid_id(self) -> Option<Uuid> {
+        match self {
+            CommitmentSubject::Lot { pid_id, .. } => Some(pid_id),
+            CommitmentSubject::Contract(_) => None,
+        }
+    }
+
+    pub fn lot(self) -> Option<i16> {
+        match self {
+            CommitmentSubject::Lot { lot, .. } => Some(lot),
+            CommitmentSubject::Contract(_) => None,
+        }
+    }
+
+    /// The subject a new commitment names: exactly one of `contract_id` and (`pid_id`, `lot`);
+    /// the problems name the fields otherwise.
+    pub fn parse(
+        contract_id: Option<Uuid>,
+        pid_id: Option<Uuid>,
+        lot: Option<i16>,
+    ) -> Result<Self, Vec<FieldError>> {
+        const ONE: &str = "give exactly one subject: contract_id, or pid_id with lot";
+        match (contract_id, pid_id, lot) {
+            (Some(id), None, None) => Ok(CommitmentSubject::Contract(id)),
+            (None, Some(pid_id), Some(lot)) => Ok(CommitmentSubject::Lot { pid_id, lot }),
+            (None, Some(_), None) => Err(vec![FieldError::new(
+                "lot",
+                "a commitment on a PID names the lot (its 1-based number) with pid_id",
+            )]),
+            (None, None, Some(_)) => Err(vec![FieldError::new(
+                "pid_id",
+                "a commitment on a lot names the PID (pid_id) whose lot it is",
+            )]),
+            (None, None, None) => Err(["contract_id", "pid_id", "lot"]
+                .iter()
+                .map(|f| FieldError::new(*f, format!("{ONE}; none was given")))
+                .collect()),
+            (Some(_), p, l) => Err(std::iter::once("contract_id")
+                .chain(p.map(|_| "pid_id"))
+                .chain(l.map(|_| "lot"))
+                .map(|f| FieldError::new(f, format!("{ONE}, not both")))
+                .collect()),
+        }
+    }
 }
 
 /// A quantity's worth: quantity × proxy pence per unit. Bounded inputs keep it within an `i64`.
@@ -343,6 +411,42 @@ mod tests {
         assert_eq!(rate_basis_points(1, 3), Some(3333));
         assert_eq!(rate_basis_points(5, 0), None);
         assert_eq!(rate_basis_points(12, 10), Some(12_000));
+    }
+
+    #[test]
+    fn a_commitment_names_exactly_one_subject() {
+        let id = Uuid::nil();
+        let fields = |r: Result<CommitmentSubject, Vec<FieldError>>| -> Vec<String> {
+            r.unwrap_err().into_iter().map(|e| e.field).collect()
+        };
+        assert_eq!(
+            CommitmentSubject::parse(Some(id), None, None),
+            Ok(CommitmentSubject::Contract(id))
+        );
+        assert_eq!(
+            CommitmentSubject::parse(None, Some(id), Some(2)),
+            Ok(CommitmentSubject::Lot { pid_id: id, lot: 2 })
+        );
+        assert_eq!(
+            fields(CommitmentSubject::parse(None, None, None)),
+            ["contract_id", "pid_id", "lot"]
+        );
+        assert_eq!(
+            fields(CommitmentSubject::parse(Some(id), Some(id), Some(1))),
+            ["contract_id", "pid_id", "lot"]
+        );
+        assert_eq!(
+            fields(CommitmentSubject::parse(Some(id), None, Some(1))),
+            ["contract_id", "lot"]
+        );
+        assert_eq!(
+            fields(CommitmentSubject::parse(None, Some(id), None)),
+            ["lot"]
+        );
+        assert_eq!(
+            fields(CommitmentSubject::parse(None, None, Some(1))),
+            ["pid_id"]
+        );
     }
 
     #[test]

@@ -1,13 +1,13 @@
-//! Procurement initiation documents: rows and queries for PIDs, their sign-offs, the authorities'
-//! sign-off rules and the procurement thresholds.
+//! Procurement initiation documents: rows and queries for PIDs, their sign-offs, who was awarded
+//! each lot, the authorities' sign-off rules and the procurement thresholds.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use uuid::Uuid;
 
 use crate::db::schema::{
-    authorities, commissioning_intentions as ci, pid_sign_offs, pids, procurement_thresholds,
-    sign_off_rules,
+    authorities, commissioning_intentions as ci, contracts, pid_lot_awards, pid_sign_offs, pids,
+    procurement_thresholds, sign_off_rules,
 };
 use crate::domain::pids::{
     ContractType, PidStatus, Regime, Route, SignOffOutcome, SignOffRole, SignOffRule, Threshold,
@@ -239,6 +239,86 @@ impl SignOffRow {
     pub fn insert(conn: &mut PgConnection, row: &SignOffRow) -> QueryResult<SignOffRow> {
         diesel::insert_into(pid_sign_offs::table)
             .values(row)
+            .returning(Self::as_returning())
+            .get_result(conn)
+    }
+}
+
+/// Who was awarded lot `lot` (1-based, in the PID's `lots` order) of a PID.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = pid_lot_awards)]
+pub struct LotAwardRow {
+    pub pid_id: Uuid,
+    pub lot: i16,
+    pub supplier_name: String,
+    pub awarded_on: Date,
+    pub awarded_value_pence: Option<Pence>,
+    pub contract_id: Option<Uuid>,
+    pub version: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// An award with its contract's reference, when it names one.
+pub type LotAwardWithContract = (LotAwardRow, Option<String>);
+
+/// A correction of an award: every field is replaced.
+#[derive(Debug, AsChangeset)]
+#[diesel(table_name = pid_lot_awards, treat_none_as_null = true)]
+pub struct LotAwardChanges {
+    pub supplier_name: String,
+    pub awarded_on: Date,
+    pub awarded_value_pence: Option<Pence>,
+    pub contract_id: Option<Uuid>,
+}
+
+impl LotAwardRow {
+    /// The awards of PID `pid_id`, by lot.
+    pub fn of_pid(conn: &mut PgConnection, pid_id: Uuid) -> QueryResult<Vec<LotAwardWithContract>> {
+        pid_lot_awards::table
+            .left_join(contracts::table)
+            .filter(pid_lot_awards::pid_id.eq(pid_id))
+            .order(pid_lot_awards::lot)
+            .select((Self::as_select(), contracts::reference.nullable()))
+            .load(conn)
+    }
+
+    /// The award of one lot, if it is recorded.
+    pub fn find(
+        conn: &mut PgConnection,
+        pid_id: Uuid,
+        lot: i16,
+    ) -> QueryResult<Option<LotAwardWithContract>> {
+        pid_lot_awards::table
+            .left_join(contracts::table)
+            .filter(pid_lot_awards::pid_id.eq(pid_id))
+            .filter(pid_lot_awards::lot.eq(lot))
+            .select((Self::as_select(), contracts::reference.nullable()))
+            .first(conn)
+            .optional()
+    }
+
+    pub fn insert(conn: &mut PgConnection, row: &LotAwardRow) -> QueryResult<LotAwardRow> {
+        diesel::insert_into(pid_lot_awards::table)
+            .values(row)
+            .returning(Self::as_returning())
+            .get_result(conn)
+    }
+
+    /// Replace the award's fields, moving the version on by one.
+    pub fn update(
+        conn: &mut PgConnection,
+        pid_id: Uuid,
+        lot: i16,
+        changes: &LotAwardChanges,
+    ) -> QueryResult<LotAwardRow> {
+        diesel::update(pid_lot_awards::table.find((pid_id, lot)))
+            .set((
+                changes,
+                pid_lot_awards::version.eq(pid_lot_awards::version + 1),
+                pid_lot_awards::updated_at.eq(diesel::dsl::now),
+            ))
             .returning(Self::as_returning())
             .get_result(conn)
     }

@@ -1,6 +1,6 @@
 //! Social value rows and queries: framework editions and their measures, commitments on contracts
-//! (shown with their contract, measure, priority and current delivery), delivery returns and
-//! corrections, and each authority's social value priorities.
+//! or PIDs' awarded lots (shown with their contract or lot, measure, priority and current
+//! delivery), delivery returns and corrections, and each authority's social value priorities.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -161,7 +161,7 @@ impl MeasureRow {
 pub struct CommitmentRow {
     pub id: Uuid,
     pub authority_id: Uuid,
-    pub contract_id: Uuid,
+    pub contract_id: Option<Uuid>,
     pub measure_id: Uuid,
     pub proxy_value_pence: i64,
     pub target_quantity: i64,
@@ -174,6 +174,8 @@ pub struct CommitmentRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub priority_id: Uuid,
+    pub pid_id: Option<Uuid>,
+    pub lot: Option<i16>,
 }
 
 /// The fields a commitment update may set; `None` leaves one as it is.
@@ -225,6 +227,14 @@ impl CommitmentRow {
         diesel::delete(social_value_commitments::table.find(id)).execute(conn)
     }
 
+    /// The code of the authority that owns the commitment (its contract's or its PID's).
+    pub fn owner(conn: &mut PgConnection, row: &CommitmentRow) -> QueryResult<String> {
+        authorities::table
+            .find(row.authority_id)
+            .select(authorities::code)
+            .first(conn)
+    }
+
     /// How many commitments serve the priority `priority_id`.
     pub fn count_for_priority(conn: &mut PgConnection, priority_id: Uuid) -> QueryResult<i64> {
         social_value_commitments::table
@@ -234,20 +244,29 @@ impl CommitmentRow {
     }
 }
 
-/// A commitment as the API shows it: with its authority, contract, measure, edition, and what its
-/// current (not superseded) returns delivered.
+/// A commitment as the API shows it: with its authority, its contract or PID lot (the supplier
+/// from the contract or the lot's award), measure, edition, and what its current (not superseded)
+/// returns delivered.
 #[derive(Debug, Clone, QueryableByName)]
 pub struct CommitmentView {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     pub id: Uuid,
     #[diesel(sql_type = Text)]
     pub authority: String,
-    #[diesel(sql_type = diesel::sql_types::Uuid)]
-    pub contract_id: Uuid,
-    #[diesel(sql_type = Text)]
-    pub contract_reference: String,
-    #[diesel(sql_type = Text)]
-    pub contract_title: String,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    pub contract_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub contract_reference: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub contract_title: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::Uuid>)]
+    pub pid_id: Option<Uuid>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub pid_reference: Option<String>,
+    #[diesel(sql_type = Nullable<diesel::sql_types::SmallInt>)]
+    pub lot: Option<i16>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub lot_title: Option<String>,
     #[diesel(sql_type = Text)]
     pub supplier_name: String,
     #[diesel(sql_type = Text)]
@@ -299,6 +318,7 @@ pub struct CommitmentFilter {
     pub id: Option<Uuid>,
     pub authority: Option<String>,
     pub contract_id: Option<Uuid>,
+    pub pid_id: Option<Uuid>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
@@ -314,7 +334,10 @@ impl CommitmentView {
         // Quantities are capped at 10^9 per return, so the sums fit a bigint.
         diesel::sql_query(
             "SELECT c.id, a.code AS authority, c.contract_id, k.reference AS contract_reference,
-                    k.title AS contract_title, k.supplier_name, e.code AS edition,
+                    k.title AS contract_title, c.pid_id, d.reference AS pid_reference, c.lot,
+                    d.lots -> (c.lot - 1) ->> 'title' AS lot_title,
+                    coalesce(k.supplier_name, w.supplier_name, '') AS supplier_name,
+                    e.code AS edition,
                     m.code AS measure_code, m.description AS measure_description, m.unit,
                     m.theme_code, m.theme_name, c.proxy_value_pence, c.target_quantity,
                     c.period_from, c.period_to, c.committed_on, c.priority_id,
@@ -325,7 +348,10 @@ impl CommitmentView {
                     c.version, c.created_by, c.created_at, c.updated_at
                FROM social_value_commitments c
                JOIN authorities a ON a.id = c.authority_id
-               JOIN contracts k ON k.id = c.contract_id
+               -- Exactly one subject is set (a CHECK says so): a contract, or a PID's awarded lot.
+               LEFT JOIN contracts k ON k.id = c.contract_id
+               LEFT JOIN pid_lot_awards w ON w.pid_id = c.pid_id AND w.lot = c.lot
+               LEFT JOIN pids d ON d.id = c.pid_id
                JOIN social_value_measures m ON m.id = c.measure_id
                JOIN social_value_editions e ON e.id = m.edition_id
                JOIN social_value_priorities p ON p.id = c.priority_id
@@ -335,6 +361,7 @@ impl CommitmentView {
                 AND ($4::date IS NULL OR c.period_to >= $4)
                 AND ($5::date IS NULL OR c.period_from <= $5)
                 AND ($6::uuid IS NULL OR c.id > $6)
+                AND ($8::uuid IS NULL OR c.pid_id = $8)
               ORDER BY c.id
               LIMIT $7",
         )
@@ -345,6 +372,7 @@ impl CommitmentView {
         .bind::<Nullable<Date>, _>(filter.to)
         .bind::<Nullable<diesel::sql_types::Uuid>, _>(after)
         .bind::<Nullable<BigInt>, _>(limit)
+        .bind::<Nullable<diesel::sql_types::Uuid>, _>(filter.pid_id)
         .load(conn)
     }
 

@@ -1,6 +1,7 @@
 //! Procurement initiation documents: raise one from an approved intention, read, list, change a
-//! draft, take it through governance (submit, sign-offs, go live, award, cancel); the sign-off
-//! rules each authority keeps and the procurement thresholds the route checks use.
+//! draft, take it through governance (submit, sign-offs, go live, award, cancel), record who was
+//! awarded each lot; the sign-off rules each authority keeps and the procurement thresholds the
+//! route checks use.
 
 use std::collections::HashMap;
 
@@ -15,21 +16,24 @@ use uuid::Uuid;
 
 use crate::auth::{Caller, Role};
 use crate::db;
+use crate::domain::contracts::bounded_text;
 use crate::domain::intentions::{self, IntentionStatus};
 use crate::domain::pids::{
-    ContractType, PidAction, PidStatus, Regime, Route, RouteFacts, SignOffOutcome, SignOffRole,
-    SignOffRule, Threshold, WRITERS, Weighting, allowed_actions, check_transition, default_rules,
-    required_sign_offs, route_problems, rule_problems, threshold_in_force, threshold_kind,
-    threshold_problems, transparency_notice_due,
+    ContractType, LOT_AWARDERS, PidAction, PidStatus, Regime, Route, RouteFacts, SignOffOutcome,
+    SignOffRole, SignOffRule, Threshold, WRITERS, Weighting, allowed_actions, check_transition,
+    default_rules, lot_award_refusal, lot_index, required_sign_offs, route_problems, rule_problems,
+    threshold_in_force, threshold_kind, threshold_problems, transparency_notice_due,
 };
 use crate::domain::social_value::{PlanningFrame, SocialValuePriorityCode};
 use crate::domain::values::{AuthorityCode, Date, FinancialYear, Pence};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
+use crate::models::contracts::ContractRow;
 use crate::models::intentions::{IntentionRow, StatusChange, next_reference};
 use crate::models::pids::{
-    self as model, PidChanges, PidFilter, PidRow, PidStatusChange, PidWithCodes, SignOffRow,
+    self as model, LotAwardChanges, LotAwardRow, LotAwardWithContract, PidChanges, PidFilter,
+    PidRow, PidStatusChange, PidWithCodes, SignOffRow,
 };
 use crate::models::reference::AuthorityRow;
 use crate::models::social_value::planning_frame;
@@ -45,6 +49,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(go_live)
         .service(award)
         .service(cancel)
+        .service(list_lots)
+        .service(award_lot)
         .service(sign_off)
         .service(read_rules)
         .service(replace_rules)
@@ -55,6 +61,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
 const ENTITY: &str = "pid";
 const RULES_ENTITY: &str = "sign_off_rules";
 const THRESHOLDS_ENTITY: &str = "procurement_thresholds";
+const LOT_AWARD_ENTITY: &str = "pid_lot_award";
 
 /// One lot of a procurement.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -1175,6 +1182,327 @@ action_endpoint!(
     PidAction::Cancel,
     "Cancel a PID that is draft, submitted, approved or live (`commissioner`, `procurement` or `admin`). The intention stays `in_procurement`: withdraw it, or raise a new PID, as the case needs."
 );
+
+/// Who was awarded one lot of a PID.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "pid_id": "0193e500-0000-7000-8000-000000000001",
+    "pid_reference": "RCH-PID-2026-0001",
+    "lot": 1,
+    "lot_title": "Lot 1: Heywood and Middleton",
+    "supplier_name": "Heywood Homecare Partnership CIC (illustrative)",
+    "awarded_on": "2026-02-23",
+    "awarded_value_pence": 2_940_000_000_i64,
+    "contract_id": null,
+    "contract_reference": null,
+    "version": 1,
+    "created_by": "buyer@rochdale.gov.uk",
+    "created_at": "2026-02-23T10:00:00Z",
+    "updated_at": "2026-02-23T10:00:00Z"
+}))]
+pub struct LotAward {
+    pub pid_id: Uuid,
+    pub pid_reference: String,
+    /// The lot's number: its 1-based position in the PID's `lots`.
+    #[schema(minimum = 1, maximum = 50)]
+    pub lot: i16,
+    pub lot_title: String,
+    /// The supplier who won the lot.
+    pub supplier_name: String,
+    pub awarded_on: Date,
+    /// The value awarded (it may exceed the lot's estimate); `null` when not recorded.
+    pub awarded_value_pence: Option<Pence>,
+    /// The lot's contract in the register, once it is there (one of the PID's authority's).
+    pub contract_id: Option<Uuid>,
+    pub contract_reference: Option<String>,
+    /// Moves on by one with every correction; the ETag carries it.
+    pub version: i32,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn lot_award_view(
+    pid: &PidRow,
+    lots: &[Lot],
+    (row, contract_reference): LotAwardWithContract,
+) -> LotAward {
+    let lot_title = lot_index(row.lot, lots.len())
+        .map(|i| lots[i].title.clone())
+        .unwrap_or_default();
+    LotAward {
+        pid_id: row.pid_id,
+        pid_reference: pid.reference.clone(),
+        lot: row.lot,
+        lot_title,
+        supplier_name: row.supplier_name,
+        awarded_on: row.awarded_on,
+        awarded_value_pence: row.awarded_value_pence,
+        contract_id: row.contract_id,
+        contract_reference,
+        version: row.version,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// One lot of a PID with its award, if recorded.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PidLot {
+    /// The lot's number: its 1-based position in the PID's `lots`.
+    #[schema(minimum = 1, maximum = 50)]
+    pub lot: i16,
+    pub title: String,
+    pub estimated_value_pence: Pence,
+    pub sme_vcse: bool,
+    /// Who won it; `null` until the award is recorded.
+    pub award: Option<LotAward>,
+}
+
+/// A PID's lots, each with its award.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({
+    "pid_id": "0193e500-0000-7000-8000-000000000006",
+    "pid_reference": "TAM-PID-2026-0001",
+    "authority": "TAM",
+    "status": "awarded",
+    "lots": [
+        {"lot": 1, "title": "Lot 1: supported living", "estimated_value_pence": 4_000_000_000_i64, "sme_vcse": true,
+         "award": {"pid_id": "0193e500-0000-7000-8000-000000000006", "pid_reference": "TAM-PID-2026-0001", "lot": 1,
+                   "lot_title": "Lot 1: supported living", "supplier_name": "Tame Valley Supported Living Ltd (illustrative)",
+                   "awarded_on": "2026-02-16", "awarded_value_pence": 3_910_000_000_i64, "contract_id": null,
+                   "contract_reference": null, "version": 1, "created_by": "demo-seed",
+                   "created_at": "2026-02-16T10:00:00Z", "updated_at": "2026-02-16T10:00:00Z"}},
+        {"lot": 2, "title": "Lot 2: outreach", "estimated_value_pence": 1_680_000_000_i64, "sme_vcse": true, "award": null}
+    ]
+}))]
+pub struct PidLots {
+    pub pid_id: Uuid,
+    pub pid_reference: String,
+    /// The owning authority.
+    pub authority: AuthorityCode,
+    pub status: PidStatus,
+    pub lots: Vec<PidLot>,
+}
+
+/// Who won a lot. A PUT replaces the award whole: an optional field left out is cleared.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "supplier_name": "Heywood Homecare Partnership CIC (illustrative)",
+    "awarded_on": "2026-02-23",
+    "awarded_value_pence": 2_940_000_000_i64,
+    "contract_id": null
+}))]
+pub struct LotAwardRequest {
+    #[schema(min_length = 1, max_length = 300)]
+    pub supplier_name: String,
+    pub awarded_on: Date,
+    /// The value awarded, which may exceed the lot's estimate; not negative.
+    #[serde(default)]
+    pub awarded_value_pence: Option<Pence>,
+    /// The lot's contract once it is in the register: a contract of the PID's authority.
+    #[serde(default)]
+    pub contract_id: Option<Uuid>,
+}
+
+/// A PID's lots (numbered from 1 in the order of its `lots`), each with who was awarded it
+/// (`award` is `null` until recorded). Any authenticated caller may read them.
+#[utoipa::path(tag = "Procurement initiation documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "PID id")),
+    responses((status = 200, description = "The lots and their awards", body = PidLots),
+        (status = 404, description = "No such PID", body = crate::error::Problem, content_type = "application/problem+json",
+            example = json!({"type": "/problems/not-found", "title": "Not Found", "status": 404,
+                "detail": "the record was not found"}))))]
+#[get("/pids/{id}/lots")]
+async fn list_lots(
+    pool: Db,
+    _caller: Caller,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<PidLots>, ApiError> {
+    let id = id.into_inner();
+    let view = db::run(&pool, move |conn| {
+        let (pid, authority, _) = PidRow::find(conn, id)?;
+        let lots: Vec<Lot> = from_json(pid.lots.clone())?;
+        let mut awards: HashMap<i16, LotAwardWithContract> = LotAwardRow::of_pid(conn, id)?
+            .into_iter()
+            .map(|a| (a.0.lot, a))
+            .collect();
+        let items = lots
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let lot = i16::try_from(i + 1).expect("at most 50 lots");
+                PidLot {
+                    lot,
+                    title: l.title.clone(),
+                    estimated_value_pence: l.estimated_value_pence,
+                    sme_vcse: l.sme_vcse,
+                    award: awards.remove(&lot).map(|a| lot_award_view(&pid, &lots, a)),
+                }
+            })
+            .collect();
+        Ok(PidLots {
+            pid_id: pid.id,
+            pid_reference: pid.reference.clone(),
+            authority: AuthorityCode::try_from(authority).expect("authorities.code is checked"),
+            status: pid.status,
+            lots: items,
+        })
+    })
+    .await?;
+    Ok(web::Json(view))
+}
+
+/// Record who was awarded lot `lot` of a PID, or correct it (the PID's authority's `procurement`
+/// or `admin`; 403 otherwise, and for another authority's PID). Allowed while the PID is `live`
+/// or `awarded` (409 naming its status otherwise); 404 for a lot number the PID does not have.
+/// 201 when first recorded, 200 on a correction, which replaces every field. `If-Match` is
+/// honoured: the award's ETag on a correction (412 when stale; any `If-Match` is stale before the
+/// first record). `contract_id` must name a contract of the PID's authority (422 otherwise).
+/// Audited as entity `pid_lot_award` with the PID's id (the lot is in the record), so the change
+/// feed and webhooks carry it. Social value commitments can then be made on the lot once the PID
+/// is awarded.
+#[utoipa::path(tag = "Procurement initiation documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "PID id"),
+        ("lot" = i16, Path, description = "The lot's number: its 1-based position in the PID's `lots`", minimum = 1, maximum = 50),
+        ("If-Match" = Option<String>, Header, description = "The award's ETag, to correct it only if unchanged")),
+    request_body = LotAwardRequest,
+    responses(
+        (status = 200, description = "Corrected", body = LotAward,
+            headers(("ETag" = String, description = "The award's new version"))),
+        (status = 201, description = "Recorded", body = LotAward,
+            headers(("ETag" = String, description = "The award's version"))),
+        (status = 403, description = "Not the PID's authority's procurement or admin", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403,
+                "detail": "the record belongs to RCH; the token acts for TAM"})),
+        (status = 404, description = "No such PID, or the PID has no lot of that number", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/not-found", "title": "Not Found", "status": 404,
+                "detail": "lot 9 was not found: RCH-PID-2026-0004 has 2 lot(s)"})),
+        (status = 409, description = "The PID is not live or awarded", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409,
+                "detail": "a lot's award is recorded while the PID is live or awarded; this PID is approved"})),
+        (status = 412, description = "The award changed since it was read (or is not recorded yet)", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/stale-version", "title": "Precondition Failed", "status": 412,
+                "detail": "the record is at version \"2\", not \"1\"; fetch it again and reapply the change"})),
+        (status = 422, description = "A field is invalid; `errors` names each", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
+                "detail": "contract_id: contract 0193c000-0000-7000-8000-000000000003 belongs to SKP; a lot of RCH's PID is let as a contract of RCH",
+                "errors": [{"field": "contract_id", "message": "contract 0193c000-0000-7000-8000-000000000003 belongs to SKP; a lot of RCH's PID is let as a contract of RCH"}]}))))]
+#[put("/pids/{id}/lots/{lot}/award")]
+async fn award_lot(
+    pool: Db,
+    caller: Caller,
+    path: web::Path<(Uuid, i16)>,
+    if_match: IfMatch,
+    body: Json<LotAwardRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, lot) = path.into_inner();
+    let request = body.value;
+    let (created, view) = db::transaction(&pool, move |conn| {
+        let (pid, authority, _) = PidRow::find_for_update(conn, id)?;
+        caller.require_to_change(LOT_AWARDERS, &authority)?;
+        if let Some(why) = lot_award_refusal(pid.status) {
+            return Err(ApiError::Conflict(why));
+        }
+        let lots: Vec<Lot> = from_json(pid.lots.clone())?;
+        if lot_index(lot, lots.len()).is_none() {
+            return Err(ApiError::NotFound(format!(
+                "lot {lot} was not found: {} has {} lot(s)",
+                pid.reference,
+                lots.len()
+            )));
+        }
+        // The PID's row lock keeps concurrent writes to its awards in line.
+        let existing = LotAwardRow::find(conn, id, lot)?;
+        match &existing {
+            Some((row, _)) => if_match.check(row.version)?,
+            None => if_match.check_absent()?,
+        }
+        let mut problems = Vec::new();
+        let supplier_name = bounded_text("supplier_name", &request.supplier_name, 300)
+            .map_err(|e| problems.push(e))
+            .unwrap_or_default();
+        if let Some(contract_id) = request.contract_id {
+            match ContractRow::owner(conn, contract_id)? {
+                None => problems.push(FieldError::new(
+                    "contract_id",
+                    format!("no contract has id {contract_id}"),
+                )),
+                Some(owner) if owner != authority => problems.push(FieldError::new(
+                    "contract_id",
+                    format!(
+                        "contract {contract_id} belongs to {owner}; a lot of {authority}'s PID is let as a contract of {authority}"
+                    ),
+                )),
+                Some(_) => {}
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ApiError::invalid_fields(problems));
+        }
+        let before = existing.map(|a| lot_award_view(&pid, &lots, a));
+        match &before {
+            None => {
+                let now = Utc::now();
+                LotAwardRow::insert(
+                    conn,
+                    &LotAwardRow {
+                        pid_id: id,
+                        lot,
+                        supplier_name,
+                        awarded_on: request.awarded_on,
+                        awarded_value_pence: request.awarded_value_pence,
+                        contract_id: request.contract_id,
+                        version: 1,
+                        created_by: caller.subject.clone(),
+                        created_at: now,
+                        updated_at: now,
+                    },
+                )?;
+            }
+            Some(_) => {
+                LotAwardRow::update(
+                    conn,
+                    id,
+                    lot,
+                    &LotAwardChanges {
+                        supplier_name,
+                        awarded_on: request.awarded_on,
+                        awarded_value_pence: request.awarded_value_pence,
+                        contract_id: request.contract_id,
+                    },
+                )?;
+            }
+        }
+        let after = LotAwardRow::find(conn, id, lot)?
+            .map(|a| lot_award_view(&pid, &lots, a))
+            .ok_or_else(|| ApiError::not_found(format!("the award of lot {lot}")))?;
+        AuditEventRow::record(
+            conn,
+            &caller,
+            if before.is_some() { "update" } else { "create" },
+            LOT_AWARD_ENTITY,
+            id,
+            before.as_ref().map(json_of).transpose()?,
+            Some(json_of(&after)?),
+        )?;
+        Ok((before.is_none(), after))
+    })
+    .await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok(versioned(status, view.version, &view))
+}
 
 /// A governance sign-off on a submitted PID.
 #[derive(Debug, Deserialize, ToSchema)]

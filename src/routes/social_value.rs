@@ -1,6 +1,7 @@
 //! Social value: the measures framework by edition (theme → outcome → measure with a £ proxy value
-//! per unit), suppliers' commitments on contracts with the proxy value frozen when committed,
-//! delivery returns whose corrections keep history, and the committed-against-delivered report.
+//! per unit), suppliers' commitments on contracts (or a PID's awarded lot) with the proxy value
+//! frozen when committed, delivery returns whose corrections keep history, and the
+//! committed-against-delivered report.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -14,17 +15,19 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::db;
+use crate::domain::pids::{lot_commitment_refusal, lot_index};
 use crate::domain::savings::pounds;
 use crate::domain::social_value::{
-    EDITORS, MAX_PRIORITY_MEASURES, MAX_PROXY_PENCE, MAX_QUANTITY, PRIORITY_EDITORS,
-    SocialValueEditionCode, SocialValueGroupBy, SocialValuePriorityCode, WRITERS, behind_schedule,
-    check_code, check_range, check_text, proxy_pence, rate_basis_points,
+    CommitmentSubject, EDITORS, MAX_PRIORITY_MEASURES, MAX_PROXY_PENCE, MAX_QUANTITY,
+    PRIORITY_EDITORS, SocialValueEditionCode, SocialValueGroupBy, SocialValuePriorityCode, WRITERS,
+    behind_schedule, check_code, check_range, check_text, proxy_pence, rate_basis_points,
 };
 use crate::domain::values::{AuthorityCode, Date};
 use crate::error::{ApiError, FieldError};
 use crate::extract::{CsvBody, IdempotencyKey, IfMatch, Json, Query, not_null};
 use crate::models::audit::AuditEventRow;
 use crate::models::contracts::ContractRow;
+use crate::models::pids::{LotAwardRow, PidRow};
 use crate::models::reference::AuthorityRow;
 use crate::models::social_value::{
     CommitmentChanges, CommitmentFilter, CommitmentRow, CommitmentView, EditionRow, MeasureRow,
@@ -1110,7 +1113,10 @@ async fn delete_priority(
 // ---------------------------------------------------------------------------------------------
 // Commitments
 
-/// A supplier's social value commitment on a contract, with what its current returns delivered.
+/// A supplier's social value commitment on a contract, or on a PID's awarded lot, with what its
+/// current returns delivered. Exactly one subject is set: `contract_id` (with its reference and
+/// title) or `pid_id` and `lot` (with the PID's reference and the lot's title); the other's fields
+/// are `null`.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
     "id": "0193f000-0000-7000-8000-000000000101",
@@ -1118,6 +1124,10 @@ async fn delete_priority(
     "contract_id": "0193c000-0000-7000-8000-000000000003",
     "contract_reference": "SKP-C-2019-0031",
     "contract_title": "Home care: Marple, Bredbury, Heatons and Reddish",
+    "pid_id": null,
+    "pid_reference": null,
+    "lot": null,
+    "lot_title": null,
     "supplier_name": "Bluebell Home Care Ltd",
     "edition": "2026-demo",
     "measure_code": "NT1",
@@ -1143,11 +1153,20 @@ async fn delete_priority(
 }))]
 pub struct SocialValueCommitment {
     pub id: Uuid,
-    /// The authority that owns the contract.
+    /// The authority that owns the contract (or the PID).
     pub authority: AuthorityCode,
-    pub contract_id: Uuid,
-    pub contract_reference: String,
-    pub contract_title: String,
+    /// The contract the commitment is made on; `null` for a commitment on a PID's lot.
+    pub contract_id: Option<Uuid>,
+    pub contract_reference: Option<String>,
+    pub contract_title: Option<String>,
+    /// The PID whose awarded lot the commitment is made on; `null` for one on a contract.
+    pub pid_id: Option<Uuid>,
+    pub pid_reference: Option<String>,
+    /// The lot's number: its 1-based position in the PID's `lots`.
+    #[schema(minimum = 1, maximum = 50)]
+    pub lot: Option<i16>,
+    pub lot_title: Option<String>,
+    /// The contract's supplier, or the supplier the lot was awarded to.
     pub supplier_name: String,
     /// The framework edition the proxy value was taken from.
     pub edition: String,
@@ -1196,6 +1215,10 @@ impl From<CommitmentView> for SocialValueCommitment {
             contract_id: v.contract_id,
             contract_reference: v.contract_reference,
             contract_title: v.contract_title,
+            pid_id: v.pid_id,
+            pid_reference: v.pid_reference,
+            lot: v.lot,
+            lot_title: v.lot_title,
             supplier_name: v.supplier_name,
             edition: v.edition,
             measure_code: v.measure_code,
@@ -1225,7 +1248,8 @@ impl From<CommitmentView> for SocialValueCommitment {
     }
 }
 
-/// A new commitment on a contract of the caller's authority.
+/// A new commitment on a contract of the caller's authority, or on an awarded lot of one of its
+/// PIDs: give exactly one of `contract_id` and (`pid_id`, `lot`).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
@@ -1238,7 +1262,16 @@ impl From<CommitmentView> for SocialValueCommitment {
     "committed_on": "2025-04-01"
 }))]
 pub struct NewSocialValueCommitment {
-    pub contract_id: Uuid,
+    /// The contract the commitment is made on (or give `pid_id` and `lot`).
+    #[serde(default)]
+    pub contract_id: Option<Uuid>,
+    /// An awarded PID whose lot the commitment is made on, with `lot` (instead of `contract_id`).
+    #[serde(default)]
+    pub pid_id: Option<Uuid>,
+    /// The lot's number (its 1-based position in the PID's `lots`); its award must be recorded.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 50)]
+    pub lot: Option<i16>,
     #[schema(min_length = 1, max_length = 30)]
     pub measure_code: String,
     /// The edition to take the measure from; when left out, the edition in force on
@@ -1250,8 +1283,9 @@ pub struct NewSocialValueCommitment {
     pub target_quantity: i64,
     pub period_from: Date,
     pub period_to: Date,
-    /// Code of the priority the commitment serves: one of the contract's authority's priorities
-    /// (`GET /v1/social-value/priorities?authority=`) that lists the measure among its measures.
+    /// Code of the priority the commitment serves: one of the contract's (or PID's) authority's
+    /// priorities (`GET /v1/social-value/priorities?authority=`) that lists the measure among its
+    /// measures.
     pub priority: SocialValuePriorityCode,
     /// When the commitment was made; today when left out.
     #[serde(default)]
@@ -1260,13 +1294,26 @@ pub struct NewSocialValueCommitment {
     pub note: String,
 }
 
-/// Record a supplier's commitment on a contract (the contract's authority's `commissioner`,
-/// `procurement` or `admin`). The proxy value per unit is taken from the edition and kept: later
-/// editions do not change it. `priority` names one of the contract's authority's priorities whose
-/// measures include the measure (422 naming `priority` otherwise).
+/// Record a supplier's commitment on a contract, or on a PID's awarded lot (the contract's or
+/// PID's authority's `commissioner`, `procurement` or `admin`; 403 for another authority's). Give
+/// exactly one subject: `contract_id`, or `pid_id` with `lot` (422 naming the fields otherwise). A
+/// commitment on a lot needs the PID to be `awarded` and the lot's award recorded (`PUT
+/// /v1/pids/{id}/lots/{lot}/award`; 422 naming `lot` otherwise); its supplier is the award's. The
+/// proxy value per unit is taken from the edition and kept: later editions do not change it.
+/// `priority` names one of the authority's priorities whose measures include the measure (422
+/// naming `priority` otherwise).
 #[utoipa::path(tag = "Social value", security(("bearer" = [])), request_body = NewSocialValueCommitment,
     responses((status = 201, description = "Created", body = SocialValueCommitment,
-        headers(("Location" = String, description = "URL of the commitment"), ("ETag" = String, description = "The record's version")))))]
+        headers(("Location" = String, description = "URL of the commitment"), ("ETag" = String, description = "The record's version"))),
+        (status = 403, description = "The contract or PID is another authority's, or the role cannot commit", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/forbidden", "title": "Forbidden", "status": 403,
+                "detail": "the record belongs to RCH; the token acts for TAM"})),
+        (status = 422, description = "A field is invalid, the subject is not exactly one, or the lot is not awarded; `errors` names each", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/validation", "title": "Unprocessable Entity", "status": 422,
+                "detail": "lot: lot 2 has no award recorded: record who won it first (PUT /v1/pids/{id}/lots/2/award)",
+                "errors": [{"field": "lot", "message": "lot 2 has no award recorded: record who won it first (PUT /v1/pids/{id}/lots/2/award)"}]}))))]
 #[post("/social-value/commitments")]
 async fn create_commitment(
     pool: Db,
@@ -1279,7 +1326,8 @@ async fn create_commitment(
         value: new,
         fingerprint,
     } = body;
-    let mut problems = Vec::new();
+    let subject = CommitmentSubject::parse(new.contract_id, new.pid_id, new.lot);
+    let mut problems = subject.clone().err().unwrap_or_default();
     if let Err(m) = check_range(new.target_quantity, 1, MAX_QUANTITY) {
         problems.push(FieldError::new("target_quantity", m));
     }
@@ -1289,9 +1337,10 @@ async fn create_commitment(
             "the period may not end before it starts",
         ));
     }
-    if !problems.is_empty() {
-        return Err(ApiError::invalid_fields(problems));
-    }
+    let subject = match subject {
+        Ok(subject) if problems.is_empty() => subject,
+        _ => return Err(ApiError::invalid_fields(problems)),
+    };
     create_idempotently(
         &pool,
         caller,
@@ -1299,13 +1348,7 @@ async fn create_commitment(
         "POST /v1/social-value/commitments",
         fingerprint,
         move |conn, caller| {
-            let owner = ContractRow::owner(conn, new.contract_id)?.ok_or_else(|| {
-                ApiError::invalid(
-                    "contract_id",
-                    format!("no contract has id {}", new.contract_id),
-                )
-            })?;
-            caller.require_authority(&owner)?;
+            let owner = subject_owner(conn, caller, subject)?;
             let authority = AuthorityRow::by_code(conn, &owner)?
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("authority {owner} missing")))?;
             let committed_on = new
@@ -1343,7 +1386,9 @@ async fn create_commitment(
                 &CommitmentRow {
                     id,
                     authority_id: authority.id,
-                    contract_id: new.contract_id,
+                    contract_id: subject.contract_id(),
+                    pid_id: subject.pid_id(),
+                    lot: subject.lot(),
                     measure_id: measure.id,
                     proxy_value_pence: measure.proxy_value_pence,
                     target_quantity: new.target_quantity,
@@ -1376,6 +1421,42 @@ async fn create_commitment(
     .await
 }
 
+/// The code of the authority that owns a new commitment's subject, once the caller acts for it
+/// (403) and the subject may take a commitment (422 naming the field otherwise).
+fn subject_owner(
+    conn: &mut diesel::PgConnection,
+    caller: &Caller,
+    subject: CommitmentSubject,
+) -> Result<String, ApiError> {
+    match subject {
+        CommitmentSubject::Contract(id) => {
+            let owner = ContractRow::owner(conn, id)?.ok_or_else(|| {
+                ApiError::invalid("contract_id", format!("no contract has id {id}"))
+            })?;
+            caller.require_authority(&owner)?;
+            Ok(owner)
+        }
+        CommitmentSubject::Lot { pid_id, lot } => {
+            let owner = PidRow::owner(conn, pid_id)?
+                .ok_or_else(|| ApiError::invalid("pid_id", format!("no PID has id {pid_id}")))?;
+            caller.require_authority(&owner)?;
+            let (pid, _, _) = PidRow::find(conn, pid_id)?;
+            let lots = pid.lots.as_array().map_or(0, Vec::len);
+            if lot_index(lot, lots).is_none() {
+                return Err(ApiError::invalid(
+                    "lot",
+                    format!("{} has no lot {lot}; it has {lots} lot(s)", pid.reference),
+                ));
+            }
+            let awarded = LotAwardRow::find(conn, pid_id, lot)?.is_some();
+            if let Some(why) = lot_commitment_refusal(pid.status, lot, awarded) {
+                return Err(ApiError::invalid("lot", why));
+            }
+            Ok(owner)
+        }
+    }
+}
+
 /// Filters and paging for commitments.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -1386,6 +1467,8 @@ pub struct SocialValueCommitmentParams {
     pub authority: Option<AuthorityCode>,
     /// Only commitments on this contract.
     pub contract_id: Option<Uuid>,
+    /// Only commitments on lots of this PID.
+    pub pid_id: Option<Uuid>,
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<Limit>)]
     #[serde(default)]
@@ -1408,6 +1491,7 @@ async fn list_commitments(
     let filter = CommitmentFilter {
         authority: p.authority.map(String::from),
         contract_id: p.contract_id,
+        pid_id: p.pid_id,
         ..Default::default()
     };
     let rows = db::run(&pool, move |conn| {
@@ -1523,14 +1607,14 @@ pub struct SocialValueCommitmentPatch {
     pub note: Option<String>,
 }
 
-/// Change a commitment (the contract's authority's `commissioner`, `procurement` or `admin`).
+/// Change a commitment (the contract's or PID's authority's `commissioner`, `procurement` or `admin`).
 /// Send the ETag as `If-Match` to be refused (412) if it changed since you read it.
 ///
 /// The proxy value per unit stays frozen: changing `target_quantity` keeps it (the target's £
 /// value is the new quantity × the frozen value). Changing `measure_code` takes the new measure
 /// and its proxy value from the commitment's own edition, the one in force on its original
 /// `committed_on` (or the one named when it was made); a later edition is never used, and
-/// `committed_on`, the contract and the edition cannot be changed. Once delivery returns exist
+/// `committed_on`, the subject (contract or PID lot) and the edition cannot be changed. Once delivery returns exist
 /// the measure cannot change (409: the returns count units of it), and the period must still
 /// contain every return (409). The priority must list the (new) measure (422 naming `priority`).
 #[utoipa::path(tag = "Social value", security(("bearer" = [])),
@@ -1798,7 +1882,7 @@ async fn create_return(
         move |conn, caller| {
             let commitment = CommitmentRow::lock(conn, commitment_id)?
                 .ok_or_else(|| ApiError::not_found(format!("commitment {commitment_id}")))?;
-            let owner = ContractRow::owner(conn, commitment.contract_id)?.unwrap_or_default();
+            let owner = CommitmentRow::owner(conn, &commitment)?;
             caller.require_to_change(WRITERS, &owner)?;
             if !problems.is_empty() {
                 return Err(ApiError::invalid_fields(problems));
@@ -1950,9 +2034,11 @@ pub struct SocialValueReportFigures {
 /// One group of the report.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SocialValueReportGroup {
-    /// The theme code, priority text, supplier name or contract id.
+    /// The theme code, priority text, supplier name, contract id, or `pid:<PID id>:lot:<n>` for
+    /// a PID's lot.
     pub key: String,
-    /// Readable name: theme name, priority, supplier, or contract reference and title.
+    /// Readable name: theme name, priority, supplier, contract reference and title, or `<PID
+    /// reference> lot <n>: <lot title>`.
     pub label: String,
     #[serde(flatten)]
     pub figures: SocialValueReportFigures,
@@ -2030,7 +2116,10 @@ impl Sums {
 /// delivered is less than its target pro rata to the days of its period elapsed by then
 /// (`delivered × days_in_period < target × days_elapsed`); none is behind before its period starts.
 /// Groups are ordered by key; with `group_by=priority` the key is `<authority>:<priority code>`
-/// and the label the priority's name. Any authenticated caller may read it.
+/// and the label the priority's name. With `group_by=contract` a commitment on a PID's lot is
+/// grouped under that lot (key `pid:<PID id>:lot:<n>`, label `<PID reference> lot <n>: <lot
+/// title>`); with `group_by=supplier` it counts under the supplier the lot was awarded to. Any
+/// authenticated caller may read it.
 ///
 /// `Accept: text/csv` or `format=csv` gives the groups as CSV (as the savings forecast does): a
 /// header line, then one line per group with the same figures as the JSON, £ in pounds with two
@@ -2093,10 +2182,7 @@ async fn report(
                 c.priority_name.clone(),
             ),
             SocialValueGroupBy::Supplier => (c.supplier_name.clone(), c.supplier_name.clone()),
-            SocialValueGroupBy::Contract => (
-                c.contract_id.to_string(),
-                format!("{} {}", c.contract_reference, c.contract_title),
-            ),
+            SocialValueGroupBy::Contract => subject_group(c),
         };
         groups
             .entry(key)
@@ -2127,6 +2213,30 @@ async fn report(
             .body(report_csv(&body)?));
     }
     Ok(HttpResponse::Ok().json(body))
+}
+
+/// The key and label of a commitment's subject in the report by contract: the contract (its id;
+/// reference and title), or a PID's lot (`pid:<PID id>:lot:<n>`; `<PID reference> lot <n>:
+/// <lot title>`).
+fn subject_group(c: &CommitmentView) -> (String, String) {
+    match (c.contract_id, c.pid_id, c.lot) {
+        (None, Some(pid_id), Some(lot)) => (
+            format!("pid:{pid_id}:lot:{lot}"),
+            format!(
+                "{} lot {lot}: {}",
+                c.pid_reference.as_deref().unwrap_or_default(),
+                c.lot_title.as_deref().unwrap_or_default()
+            ),
+        ),
+        _ => (
+            c.contract_id.map(|id| id.to_string()).unwrap_or_default(),
+            format!(
+                "{} {}",
+                c.contract_reference.as_deref().unwrap_or_default(),
+                c.contract_title.as_deref().unwrap_or_default()
+            ),
+        ),
+    }
 }
 
 /// The report's groups as CSV: a header line, then one line per group.

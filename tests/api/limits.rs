@@ -178,6 +178,7 @@ async fn a_drained_pool_answers_503_after_a_bounded_wait_not_a_hang() {
 fn path_value(name: &str) -> String {
     match name {
         "authority" | "code" => "RCH".into(),
+        "lot" => "1".into(),
         _ => uuid::Uuid::now_v7().to_string(),
     }
 }

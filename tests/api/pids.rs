@@ -7,6 +7,7 @@ use commissioning_hub::auth::Role;
 use serde_json::{Value, json};
 
 use crate::helpers::{Reply, TestApp, bearer, claims, hs256, new_intention, token};
+use crate::social_value::contract;
 
 /// A token for a named person of `authority` with `roles`.
 pub fn person(authority: &str, name: &str, roles: &[Role]) -> String {
@@ -1064,10 +1065,348 @@ async fn the_demo_data_has_pids_at_every_stage_with_their_sign_offs() {
     let awarded = find("RCH-PID-2026-0001");
     assert_eq!(awarded["sign_offs"]["given"].as_array().unwrap().len(), 5);
     assert_eq!(awarded["lots"].as_array().unwrap().len(), 3);
+    // Every lot of the two awarded PIDs has its winner recorded, and some carry commitments.
+    for (pid, count) in [(&awarded, 3), (&find("TAM-PID-2026-0001"), 2)] {
+        let lots = app
+            .get(&format!("/v1/pids/{}/lots", id_of(pid)), &t)
+            .await
+            .json();
+        let lots = lots["lots"].as_array().unwrap();
+        assert_eq!(lots.len(), count);
+        assert!(lots.iter().all(|l| l["award"]["supplier_name"].is_string()));
+    }
+    let on_lots = app
+        .get(
+            &format!("/v1/social-value/commitments?pid_id={}", id_of(&awarded)),
+            &t,
+        )
+        .await
+        .json();
+    let on_lots = on_lots["items"].as_array().unwrap();
+    assert_eq!(on_lots.len(), 2);
+    assert_eq!(on_lots[0]["supplier_name"], "Hollinwood Lane Homecare CIC");
+    assert_eq!(on_lots[0]["delivered_quantity"], 1);
+    let by_contract = app
+        .get(
+            "/v1/social-value/report?authority=TAM&group_by=contract&as_at=2026-09-30",
+            &t,
+        )
+        .await
+        .json();
+    let tam = find("TAM-PID-2026-0001");
+    assert!(
+        by_contract["groups"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|g| g["key"] == json!(format!("pid:{}:lot:1", id_of(&tam)))
+                && g["label"] == "TAM-PID-2026-0001 lot 1: Lot 1: supported living")
+    );
     // A PID raised now continues the demo's numbering.
     let year = chrono::Utc::now().format("%Y").to_string();
     if year == "2026" {
         let pid = raise_pid(&app, "RCH", json!({})).await;
         assert_eq!(pid["reference"], "RCH-PID-2026-0004");
     }
+}
+
+/// The token role that gives a sign-off (as `SignOffRole::token_role`).
+fn signatory_role(sign_off: &str) -> Role {
+    match sign_off {
+        "commissioning_lead" => Role::Commissioner,
+        "procurement_lead" => Role::Procurement,
+        "finance" => Role::Finance,
+        "legal" => Role::Legal,
+        "key_decision" => Role::Board,
+        other => panic!("unknown sign-off {other}"),
+    }
+}
+
+/// A PID of `authority` (the default two lots: "Lot 1: north", "Lot 2: south") taken through
+/// every required sign-off to `live`; the PID.
+pub async fn live_pid(app: &TestApp, authority: &str) -> Value {
+    let id = id_of(&raise_pid(app, authority, json!({})).await);
+    let submitted = act(app, &id, "submit", &buyer(authority)).await;
+    assert_eq!(submitted.status, 200);
+    for role in roles(&submitted.json()["sign_offs"]["required"]) {
+        let signer = person(authority, &role, &[signatory_role(&role)]);
+        assert_eq!(sign(app, &id, &signer, approve(&role)).await.status, 201);
+    }
+    let live = act(app, &id, "go-live", &buyer(authority)).await;
+    assert_eq!(live.status, 200, "{}", String::from_utf8_lossy(&live.body));
+    live.json()
+}
+
+/// Move a live PID of `authority` to `awarded`.
+pub async fn award_pid(app: &TestApp, authority: &str, id: &str) {
+    let r = act(app, id, "award", &buyer(authority)).await;
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+}
+
+/// `PUT /v1/pids/{id}/lots/{lot}/award`, with `If-Match` when given.
+pub async fn put_award(
+    app: &TestApp,
+    id: &str,
+    lot: i64,
+    token: &str,
+    body: &Value,
+    if_match: Option<&str>,
+) -> Reply {
+    let mut req = TestRequest::put()
+        .uri(&format!("/v1/pids/{id}/lots/{lot}/award"))
+        .insert_header(bearer(token))
+        .set_json(body);
+    if let Some(tag) = if_match {
+        req = req.insert_header(("If-Match", tag));
+    }
+    app.send(req).await
+}
+
+/// Record lot `lot`'s award to `supplier` as `authority`'s buyer; the award.
+pub async fn record_award(
+    app: &TestApp,
+    authority: &str,
+    id: &str,
+    lot: i64,
+    supplier: &str,
+) -> Value {
+    let body = json!({"supplier_name": supplier, "awarded_on": "2026-03-09"});
+    let r = put_award(app, id, lot, &buyer(authority), &body, None).await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    r.json()
+}
+
+#[actix_web::test]
+async fn a_lot_award_is_recorded_then_corrected_under_its_etag_and_audited() {
+    let app = TestApp::spawn().await;
+    let id = id_of(&live_pid(&app, "RCH").await);
+    let reader = token("TAM", &[Role::Finance]);
+
+    let lots = app.get(&format!("/v1/pids/{id}/lots"), &reader).await;
+    assert_eq!(lots.status, 200);
+    let lots = lots.json();
+    assert_eq!(lots["status"], "live");
+    assert_eq!(lots["lots"][0]["lot"], 1);
+    assert_eq!(lots["lots"][0]["title"], "Lot 1: north");
+    assert_eq!(lots["lots"][1]["lot"], 2);
+    assert_eq!(lots["lots"][1]["estimated_value_pence"], 1_250_000_000_i64);
+    assert_eq!(lots["lots"][0]["award"], Value::Null);
+    assert_eq!(lots["lots"][1]["award"], Value::Null);
+
+    // Lot 1's estimate is £10,000,000: an award above it is allowed.
+    let body = json!({"supplier_name": "  Northside Support Ltd ", "awarded_on": "2026-03-09",
+        "awarded_value_pence": 1_100_000_000_i64});
+    let buyer = buyer("RCH");
+    // Before anything is recorded, any If-Match names a version that is not there.
+    put_award(&app, &id, 1, &buyer, &body, Some("\"1\""))
+        .await
+        .problem(412);
+    let first = put_award(&app, &id, 1, &buyer, &body, None).await;
+    assert_eq!(
+        first.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    assert_eq!(first.header("etag").as_deref(), Some("\"1\""));
+    let first = first.json();
+    assert_eq!(first["lot"], 1);
+    assert_eq!(first["lot_title"], "Lot 1: north");
+    assert_eq!(first["supplier_name"], "Northside Support Ltd");
+    assert_eq!(first["awarded_value_pence"], 1_100_000_000_i64);
+    assert_eq!(first["pid_reference"], lots["pid_reference"]);
+    assert_eq!(first["version"], 1);
+
+    // A correction under the current ETag: 200 and the next version; the old ETag is then stale.
+    let contract = contract(&app, "RCH", "RCH-C-2026-0101", "Northside Support CIC").await;
+    let corrected = json!({"supplier_name": "Northside Support CIC", "awarded_on": "2026-03-10",
+        "contract_id": contract});
+    let second = put_award(&app, &id, 1, &buyer, &corrected, Some("\"1\"")).await;
+    assert_eq!(
+        second.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&second.body)
+    );
+    assert_eq!(second.header("etag").as_deref(), Some("\"2\""));
+    let second = second.json();
+    assert_eq!(second["supplier_name"], "Northside Support CIC");
+    assert_eq!(second["awarded_on"], "2026-03-10");
+    // A PUT replaces the award whole: the value left out is cleared.
+    assert_eq!(second["awarded_value_pence"], Value::Null);
+    assert_eq!(second["contract_id"], json!(contract));
+    assert_eq!(second["contract_reference"], "RCH-C-2026-0101");
+    put_award(&app, &id, 1, &buyer, &body, Some("\"1\""))
+        .await
+        .problem(412);
+
+    let lots = app
+        .get(&format!("/v1/pids/{id}/lots"), &reader)
+        .await
+        .json();
+    assert_eq!(lots["lots"][0]["award"], second);
+    assert_eq!(lots["lots"][1]["award"], Value::Null);
+
+    // Still allowed once the PID is awarded: lot 2 is recorded after the award.
+    award_pid(&app, "RCH", &id).await;
+    let admin = token("RCH", &[Role::Admin]);
+    let lot2 = put_award(
+        &app,
+        &id,
+        2,
+        &admin,
+        &json!({"supplier_name": "Southside Care Ltd", "awarded_on": "2026-03-12"}),
+        None,
+    )
+    .await;
+    assert_eq!(lot2.status, 201);
+
+    // The audit trail (and so the change feed) carries the award under the PID's id.
+    let events = app
+        .get(
+            &format!("/v1/audit-events?entity_type=pid_lot_award&entity_id={id}"),
+            &token("RCH", &[Role::Auditor]),
+        )
+        .await
+        .json();
+    let actions: Vec<(String, i64)> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["after"]["lot"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("create".to_string(), 1),
+            ("update".to_string(), 1),
+            ("create".to_string(), 2)
+        ]
+    );
+    // The feed knows the type (an unknown one is 422); what it holds back while other tests'
+    // transactions run is the change feed's own tests' business.
+    let feed = app.get("/v1/changes?types=pid_lot_award", &reader).await;
+    assert_eq!(feed.status, 200, "{}", String::from_utf8_lossy(&feed.body));
+}
+
+#[actix_web::test]
+async fn lot_awards_are_refused_by_token_role_authority_status_lot_and_field() {
+    let app = TestApp::spawn().await;
+    let id = id_of(&live_pid(&app, "RCH").await);
+    let body = json!({"supplier_name": "Northside Support Ltd", "awarded_on": "2026-03-09"});
+
+    let anonymous = app
+        .send(
+            TestRequest::put()
+                .uri(&format!("/v1/pids/{id}/lots/1/award"))
+                .set_json(&body),
+        )
+        .await;
+    anonymous.problem(401);
+    app.send(TestRequest::get().uri(&format!("/v1/pids/{id}/lots")))
+        .await
+        .problem(401);
+    // A commissioner raises PIDs but does not award them; another authority's buyer is refused.
+    put_award(
+        &app,
+        &id,
+        1,
+        &token("RCH", &[Role::Commissioner]),
+        &body,
+        None,
+    )
+    .await
+    .problem(403);
+    put_award(&app, &id, 1, &buyer("TAM"), &body, None)
+        .await
+        .problem(403);
+    // The default PID has two lots.
+    let nine = put_award(&app, &id, 9, &buyer("RCH"), &body, None).await;
+    assert!(
+        nine.problem(404)["detail"]
+            .as_str()
+            .unwrap()
+            .contains("has 2 lot(s)")
+    );
+    put_award(&app, &id, 0, &buyer("RCH"), &body, None)
+        .await
+        .problem(404);
+    put_award(
+        &app,
+        "0193f000-0000-7000-8000-00000000beef",
+        1,
+        &buyer("RCH"),
+        &body,
+        None,
+    )
+    .await
+    .problem(404);
+    app.get(
+        "/v1/pids/0193f000-0000-7000-8000-00000000beef/lots",
+        &buyer("RCH"),
+    )
+    .await
+    .problem(404);
+
+    // Bad fields, each named: a negative value, an empty supplier, an unknown or foreign contract.
+    let negative = json!({"supplier_name": "Northside Support Ltd", "awarded_on": "2026-03-09",
+        "awarded_value_pence": -1});
+    assert_eq!(
+        put_award(&app, &id, 1, &buyer("RCH"), &negative, None)
+            .await
+            .invalid_fields(),
+        ["awarded_value_pence"]
+    );
+    let theirs = contract(&app, "TAM", "TAM-C-2026-0101", "Tameside Support Ltd").await;
+    let bad = json!({"supplier_name": " ", "awarded_on": "2026-03-09", "contract_id": theirs});
+    assert_eq!(
+        put_award(&app, &id, 1, &buyer("RCH"), &bad, None)
+            .await
+            .invalid_fields(),
+        ["supplier_name", "contract_id"]
+    );
+    let unknown = json!({"supplier_name": "Northside Support Ltd", "awarded_on": "2026-03-09",
+        "contract_id": "0193f000-0000-7000-8000-00000000beef"});
+    assert_eq!(
+        put_award(&app, &id, 1, &buyer("RCH"), &unknown, None)
+            .await
+            .invalid_fields(),
+        ["contract_id"]
+    );
+    let extra =
+        json!({"supplier_name": "Northside Support Ltd", "awarded_on": "2026-03-09", "lot": 2});
+    assert_eq!(
+        put_award(&app, &id, 1, &buyer("RCH"), &extra, None)
+            .await
+            .invalid_fields(),
+        ["lot"]
+    );
+    // Nothing was recorded by any of those.
+    let lots = app
+        .get(&format!("/v1/pids/{id}/lots"), &buyer("RCH"))
+        .await
+        .json();
+    assert_eq!(lots["lots"][0]["award"], Value::Null);
+
+    // A draft PID cannot record awards: 409 naming its status.
+    let draft = id_of(&raise_pid(&app, "RCH", json!({})).await);
+    let refused = put_award(&app, &draft, 1, &buyer("RCH"), &body, None).await;
+    assert_eq!(
+        refused.problem(409)["detail"],
+        "a lot's award is recorded while the PID is live or awarded; this PID is draft"
+    );
+    // Nor a cancelled one.
+    let cancelled = id_of(&live_pid(&app, "TAM").await);
+    assert_eq!(
+        act(&app, &cancelled, "cancel", &buyer("TAM")).await.status,
+        200
+    );
+    put_award(&app, &cancelled, 1, &buyer("TAM"), &body, None)
+        .await
+        .problem(409);
 }

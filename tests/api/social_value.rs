@@ -32,7 +32,8 @@ fn edition(code: &str, effective_from: &str, nt1_pence: i64) -> Value {
     })
 }
 
-async fn contract(app: &TestApp, authority: &str, reference: &str, supplier: &str) -> String {
+/// Register an active home care contract of `authority` with `supplier`; its id.
+pub async fn contract(app: &TestApp, authority: &str, reference: &str, supplier: &str) -> String {
     let body = json!({
         "reference": reference,
         "title": format!("Home care {reference}"),
@@ -1227,4 +1228,255 @@ async fn an_edition_loads_from_csv_whole_and_a_bad_file_is_refused_whole() {
     )
     .await
     .problem(409);
+}
+
+/// A commitment on lot `lot` of PID `pid` (NT1, 10 FTE years over 2026/27).
+fn on_lot(pid: &str, lot: i64) -> Value {
+    json!({
+        "pid_id": pid, "lot": lot, "measure_code": "NT1", "target_quantity": 10,
+        "period_from": "2026-04-01", "period_to": "2027-03-31", "priority": "local_employment",
+        "committed_on": "2026-04-01"
+    })
+}
+
+#[actix_web::test]
+async fn a_commitment_on_an_awarded_lot_takes_its_supplier_from_the_award() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/v1/social-value/editions",
+            &admin(),
+            &edition("2025-test", "2025-04-01", 3_000_000),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    priority(&app, "RCH", "local_employment", &["NT1", "NT4"]).await;
+    priority(&app, "TAM", "local_employment", &["NT1"]).await;
+    let pid = crate::pids::live_pid(&app, "RCH").await;
+    let pid_id = pid["id"].as_str().unwrap().to_string();
+    let writer = token("RCH", &[Role::Commissioner]);
+    let path = "/v1/social-value/commitments";
+
+    // Lot 1's award is recorded while the PID is live, but a commitment waits for the award.
+    crate::pids::record_award(&app, "RCH", &pid_id, 1, "Northside Support Ltd").await;
+    let early = app.post(path, &writer, &on_lot(&pid_id, 1)).await;
+    assert_eq!(early.invalid_fields(), ["lot"]);
+    assert!(
+        early.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("needs the PID to be awarded; this PID is live")
+    );
+    crate::pids::award_pid(&app, "RCH", &pid_id).await;
+    // Lot 2 is awarded with the PID but who won it is not recorded yet; there is no lot 3.
+    let unrecorded = app.post(path, &writer, &on_lot(&pid_id, 2)).await;
+    assert_eq!(unrecorded.invalid_fields(), ["lot"]);
+    assert!(
+        unrecorded.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("lot 2 has no award recorded")
+    );
+    assert_eq!(
+        app.post(path, &writer, &on_lot(&pid_id, 3))
+            .await
+            .invalid_fields(),
+        ["lot"]
+    );
+    // Exactly one subject: neither, both, or half of the lot's pair are refused, naming fields.
+    let mut neither = on_lot(&pid_id, 1);
+    neither.as_object_mut().unwrap().remove("pid_id");
+    neither.as_object_mut().unwrap().remove("lot");
+    assert_eq!(
+        app.post(path, &writer, &neither).await.invalid_fields(),
+        ["contract_id", "pid_id", "lot"]
+    );
+    let mut both = on_lot(&pid_id, 1);
+    both["contract_id"] = json!(contract(&app, "RCH", "RCH-C-2024-0001", "Alpha Care Ltd").await);
+    assert_eq!(
+        app.post(path, &writer, &both).await.invalid_fields(),
+        ["contract_id", "pid_id", "lot"]
+    );
+    let mut no_lot = on_lot(&pid_id, 1);
+    no_lot.as_object_mut().unwrap().remove("lot");
+    assert_eq!(
+        app.post(path, &writer, &no_lot).await.invalid_fields(),
+        ["lot"]
+    );
+    // Another authority cannot commit on RCH's lot.
+    app.post(
+        path,
+        &token("TAM", &[Role::Commissioner]),
+        &on_lot(&pid_id, 1),
+    )
+    .await
+    .problem(403);
+    let none = app
+        .get(&format!("{path}?pid_id={pid_id}"), &admin())
+        .await
+        .json();
+    assert_eq!(none["items"], json!([]));
+
+    let c = commit(&app, "RCH", on_lot(&pid_id, 1)).await;
+    let id = c["id"].as_str().unwrap().to_string();
+    assert_eq!(c["supplier_name"], "Northside Support Ltd");
+    assert_eq!(
+        (
+            &c["contract_id"],
+            &c["contract_reference"],
+            &c["contract_title"]
+        ),
+        (&Value::Null, &Value::Null, &Value::Null)
+    );
+    assert_eq!(c["pid_id"], json!(pid_id));
+    assert_eq!(c["pid_reference"], pid["reference"]);
+    assert_eq!(c["lot"], 1);
+    assert_eq!(c["lot_title"], "Lot 1: north");
+    assert_eq!(c["authority"], "RCH");
+    // 10 × £30,000.
+    assert_eq!(c["proxy_value_pence"], 3_000_000);
+    assert_eq!(c["target_proxy_pence"], 30_000_000);
+
+    // A later, dearer edition leaves the frozen value alone; a corrected award's supplier shows.
+    let r = app
+        .post(
+            "/v1/social-value/editions",
+            &admin(),
+            &edition("2026-test", "2026-01-01", 3_500_000),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let corrected = crate::pids::put_award(
+        &app,
+        &pid_id,
+        1,
+        &token("RCH", &[Role::Procurement]),
+        &json!({"supplier_name": "Northside Support CIC", "awarded_on": "2026-03-09"}),
+        Some("\"1\""),
+    )
+    .await;
+    assert_eq!(corrected.status, 200);
+    let read = app.get(&format!("{path}/{id}"), &admin()).await.json();
+    assert_eq!(read["edition"], "2025-test");
+    assert_eq!(read["proxy_value_pence"], 3_000_000);
+    assert_eq!(read["supplier_name"], "Northside Support CIC");
+
+    // PATCH cannot move the commitment to another lot or onto a contract.
+    for subject in [
+        json!({"lot": 2}),
+        json!({"pid_id": pid_id}),
+        json!({"contract_id": both["contract_id"]}),
+    ] {
+        let field = subject.as_object().unwrap().keys().next().unwrap().clone();
+        assert_eq!(
+            app.patch(&format!("{path}/{id}"), &writer, &subject)
+                .await
+                .invalid_fields(),
+            [field]
+        );
+    }
+
+    // Delivery returns work as on a contract: the PID's authority posts them, others may not.
+    ret(&app, "RCH", &id, "2026-04-01", "2026-09-30", 4).await;
+    app.post(
+        &format!("{path}/{id}/returns"),
+        &token("TAM", &[Role::Procurement]),
+        &json!({"period_from": "2026-10-01", "period_to": "2027-03-31", "quantity": 1}),
+    )
+    .await
+    .problem(403);
+    let read = app.get(&format!("{path}/{id}"), &admin()).await.json();
+    assert_eq!(read["delivered_quantity"], 4);
+    assert_eq!(read["delivered_proxy_pence"], 12_000_000);
+    assert_eq!(read["version"], 1);
+
+    let listed = app
+        .get(&format!("{path}?pid_id={pid_id}"), &admin())
+        .await
+        .json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    assert_eq!(listed["items"][0]["id"], json!(id));
+    assert_eq!(
+        audit_actions(&app, "RCH", "social_value_commitment", &id).await,
+        ["create"]
+    );
+}
+
+#[actix_web::test]
+async fn the_report_groups_a_lot_commitment_under_its_lot_and_its_awarded_supplier() {
+    let app = TestApp::spawn().await;
+    let f = fixture(&app).await;
+    let pid = crate::pids::live_pid(&app, "RCH").await;
+    let pid_id = pid["id"].as_str().unwrap().to_string();
+    crate::pids::award_pid(&app, "RCH", &pid_id).await;
+    // Lot 2 went to the supplier of contract A, so by supplier it joins contract A's commitments.
+    crate::pids::record_award(&app, "RCH", &pid_id, 2, "Alpha Care Ltd").await;
+    let lot = commit(
+        &app,
+        "RCH",
+        json!({"pid_id": pid_id, "lot": 2, "measure_code": "NT4", "target_quantity": 52,
+            "period_from": "2025-04-01", "period_to": "2026-03-31", "priority": "local_employment",
+            "committed_on": "2025-04-01"}),
+    )
+    .await;
+    let lot_id = lot["id"].as_str().unwrap().to_string();
+    ret(&app, "RCH", &lot_id, "2025-04-01", "2025-09-30", 26).await;
+
+    let path = |group: &str| {
+        format!("/v1/social-value/report?authority=RCH&group_by={group}&as_at=2026-03-31")
+    };
+    // By hand (NT1 3,000,000p, NT4 25,000p, NT28 1,700p), as at 2026-03-31:
+    // - contract A: c1 (NT1 10, delivered 9) + c2 (NT28 1000, delivered 300): 1010 units,
+    //   30,000,000 + 1,700,000 = 31,700,000p; delivered 27,000,000 + 510,000 = 27,510,000p;
+    //   86.78%; both behind (their periods are over and short).
+    // - contract B: c3 (NT1 4 over two years, delivered 2): 12,000,000p, 6,000,000p, 50%, on time.
+    // - the lot: NT4 52 weeks, 1,300,000p; delivered 26, 650,000p; 50%; behind (its year is over).
+    //   Its key starts `pid:`, after the contracts' UUIDs (`0…`).
+    let by_contract = app.get(&path("contract"), &admin()).await.json();
+    let groups = by_contract["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 3);
+    assert_eq!(
+        figures(&groups[0]),
+        json!([2, 1010, 31_700_000, 309, 27_510_000, 8678, 2])
+    );
+    assert_eq!(groups[1]["key"], json!(f.contract_b));
+    assert_eq!(
+        figures(&groups[1]),
+        json!([1, 4, 12_000_000, 2, 6_000_000, 5000, 0])
+    );
+    assert_eq!(groups[2]["key"], json!(format!("pid:{pid_id}:lot:2")));
+    assert_eq!(
+        groups[2]["label"],
+        json!(format!(
+            "{} lot 2: Lot 2: south",
+            pid["reference"].as_str().unwrap()
+        ))
+    );
+    assert_eq!(
+        figures(&groups[2]),
+        json!([1, 52, 1_300_000, 26, 650_000, 5000, 1])
+    );
+    assert_eq!(groups[2]["behind_schedule_commitment_ids"], json!([lot_id]));
+    // Totals: 45,000,000p committed, 34,160,000p delivered: 75.91%; c1, c2 and the lot behind.
+    assert_eq!(
+        figures(&by_contract["totals"]),
+        json!([4, 1066, 45_000_000, 337, 34_160_000, 7591, 3])
+    );
+
+    // By supplier the lot counts under Alpha Care Ltd, the award's supplier: 31,700,000 +
+    // 1,300,000 = 33,000,000p committed, 27,510,000 + 650,000 = 28,160,000p delivered: 85.33%.
+    let by_supplier = app.get(&path("supplier"), &admin()).await.json();
+    let groups = by_supplier["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 2);
+    assert_eq!(groups[0]["key"], "Alpha Care Ltd");
+    assert_eq!(
+        figures(&groups[0]),
+        json!([3, 1062, 33_000_000, 335, 28_160_000, 8533, 3])
+    );
+    assert_eq!(groups[1]["key"], "Beta Support CIC");
+    assert_eq!(
+        figures(&groups[1]),
+        json!([1, 4, 12_000_000, 2, 6_000_000, 5000, 0])
+    );
+    let _ = (f.c1, f.c2, f.c3);
 }
