@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, bearer, new_intention, token};
 use crate::pids::{approved_intention, new_pid};
+use crate::social_value::priority;
 
 /// An edition in force since 2026-04-01 with three measures: NT1 and NT4 (jobs), NT44 (carbon).
 async fn load_edition(app: &TestApp) {
@@ -31,18 +32,6 @@ async fn load_edition(app: &TestApp) {
         )
         .await;
     assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-}
-
-async fn priority(app: &TestApp, authority: &str, code: &str, measures: &[&str]) -> Value {
-    let r = app
-        .post(
-            "/v1/social-value/priorities",
-            &token(authority, &[Role::Commissioner]),
-            &json!({"code": code, "name": format!("{authority} {code}"), "measure_codes": measures}),
-        )
-        .await;
-    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
-    r.json()
 }
 
 fn buyer(authority: &str) -> String {

@@ -78,7 +78,8 @@ async fn ret(app: &TestApp, authority: &str, id: &str, from: &str, to: &str, qty
     r.json()
 }
 
-async fn priority(app: &TestApp, authority: &str, code: &str, measures: &[&str]) -> Value {
+/// A priority of `authority` with `code`, served by `measures`, made by its commissioner.
+pub async fn priority(app: &TestApp, authority: &str, code: &str, measures: &[&str]) -> Value {
     let r = app
         .post(
             "/v1/social-value/priorities",
