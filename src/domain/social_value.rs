@@ -205,7 +205,8 @@ pub enum SocialValueGroupBy {
     /// The supplier's name: the contract's, or for a commitment on a PID's lot the award's.
     Supplier,
     /// The contract (key its id), or for a commitment on a PID's lot that lot (key
-    /// `pid:<PID id>:lot:<n>`, label `<PID reference> lot <n>: <lot title>`).
+    /// `pid:<PID id>:lot:<n>`, label `<PID reference> lot <n>: <lot title>`, or `<PID reference>
+    /// <lot title>` when the title already begins `Lot <n>`).
     Contract,
 }
 
@@ -271,6 +272,21 @@ impl CommitmentSubject {
                 .map(|f| FieldError::new(f, format!("{ONE}, not both")))
                 .collect()),
         }
+    }
+}
+
+/// How the report labels a PID's lot: `<PID reference> <lot title>` when the title already names
+/// the lot (`Lot 2: south`), `<PID reference> lot <n>: <lot title>` otherwise.
+pub fn lot_label(pid_reference: &str, lot: i16, title: &str) -> String {
+    let prefix = format!("lot {lot}");
+    let names_lot = title.len() >= prefix.len()
+        && title.is_char_boundary(prefix.len())
+        && title[..prefix.len()].eq_ignore_ascii_case(&prefix)
+        && !title[prefix.len()..].starts_with(|c: char| c.is_ascii_digit());
+    if names_lot {
+        format!("{pid_reference} {title}")
+    } else {
+        format!("{pid_reference} lot {lot}: {title}")
     }
 }
 
@@ -411,6 +427,27 @@ mod tests {
         assert_eq!(rate_basis_points(1, 3), Some(3333));
         assert_eq!(rate_basis_points(5, 0), None);
         assert_eq!(rate_basis_points(12, 10), Some(12_000));
+    }
+
+    #[test]
+    fn a_lot_is_labelled_once_by_its_number() {
+        assert_eq!(
+            lot_label("RCH-PID-2026-0001", 2, "Lot 2: south"),
+            "RCH-PID-2026-0001 Lot 2: south"
+        );
+        assert_eq!(
+            lot_label("RCH-PID-2026-0001", 2, "LOT 2 - south"),
+            "RCH-PID-2026-0001 LOT 2 - south"
+        );
+        assert_eq!(
+            lot_label("RCH-PID-2026-0001", 1, "Lot 12: east"),
+            "RCH-PID-2026-0001 lot 1: Lot 12: east"
+        );
+        assert_eq!(
+            lot_label("RCH-PID-2026-0001", 1, "Zone 1: north"),
+            "RCH-PID-2026-0001 lot 1: Zone 1: north"
+        );
+        assert_eq!(lot_label("X", 1, "Lo"), "X lot 1: Lo");
     }
 
     #[test]

@@ -20,7 +20,8 @@ use crate::domain::savings::pounds;
 use crate::domain::social_value::{
     CommitmentSubject, EDITORS, MAX_PRIORITY_MEASURES, MAX_PROXY_PENCE, MAX_QUANTITY,
     PRIORITY_EDITORS, SocialValueEditionCode, SocialValueGroupBy, SocialValuePriorityCode, WRITERS,
-    behind_schedule, check_code, check_range, check_text, proxy_pence, rate_basis_points,
+    behind_schedule, check_code, check_range, check_text, lot_label, proxy_pence,
+    rate_basis_points,
 };
 use crate::domain::values::{AuthorityCode, Date};
 use crate::error::{ApiError, FieldError};
@@ -2038,7 +2039,8 @@ pub struct SocialValueReportGroup {
     /// a PID's lot.
     pub key: String,
     /// Readable name: theme name, priority, supplier, contract reference and title, or `<PID
-    /// reference> lot <n>: <lot title>`.
+    /// reference> lot <n>: <lot title>` (`<PID reference> <lot title>` when the title begins
+    /// `Lot <n>`).
     pub label: String,
     #[serde(flatten)]
     pub figures: SocialValueReportFigures,
@@ -2118,7 +2120,7 @@ impl Sums {
 /// Groups are ordered by key; with `group_by=priority` the key is `<authority>:<priority code>`
 /// and the label the priority's name. With `group_by=contract` a commitment on a PID's lot is
 /// grouped under that lot (key `pid:<PID id>:lot:<n>`, label `<PID reference> lot <n>: <lot
-/// title>`); with `group_by=supplier` it counts under the supplier the lot was awarded to. Any
+/// title>`, or `<PID reference> <lot title>` when the title begins `Lot <n>`); with `group_by=supplier` it counts under the supplier the lot was awarded to. Any
 /// authenticated caller may read it.
 ///
 /// `Accept: text/csv` or `format=csv` gives the groups as CSV (as the savings forecast does): a
@@ -2216,16 +2218,15 @@ async fn report(
 }
 
 /// The key and label of a commitment's subject in the report by contract: the contract (its id;
-/// reference and title), or a PID's lot (`pid:<PID id>:lot:<n>`; `<PID reference> lot <n>:
-/// <lot title>`).
+/// reference and title), or a PID's lot (`pid:<PID id>:lot:<n>`; labelled by `lot_label`).
 fn subject_group(c: &CommitmentView) -> (String, String) {
     match (c.contract_id, c.pid_id, c.lot) {
         (None, Some(pid_id), Some(lot)) => (
             format!("pid:{pid_id}:lot:{lot}"),
-            format!(
-                "{} lot {lot}: {}",
+            lot_label(
                 c.pid_reference.as_deref().unwrap_or_default(),
-                c.lot_title.as_deref().unwrap_or_default()
+                lot,
+                c.lot_title.as_deref().unwrap_or_default(),
             ),
         ),
         _ => (

@@ -1100,7 +1100,7 @@ async fn the_demo_data_has_pids_at_every_stage_with_their_sign_offs() {
             .unwrap()
             .iter()
             .any(|g| g["key"] == json!(format!("pid:{}:lot:1", id_of(&tam)))
-                && g["label"] == "TAM-PID-2026-0001 lot 1: Lot 1: supported living")
+                && g["label"] == "TAM-PID-2026-0001 Lot 1: supported living")
     );
     // A PID raised now continues the demo's numbering.
     let year = chrono::Utc::now().format("%Y").to_string();

@@ -1449,7 +1449,7 @@ async fn the_report_groups_a_lot_commitment_under_its_lot_and_its_awarded_suppli
     assert_eq!(
         groups[2]["label"],
         json!(format!(
-            "{} lot 2: Lot 2: south",
+            "{} Lot 2: south",
             pid["reference"].as_str().unwrap()
         ))
     );
