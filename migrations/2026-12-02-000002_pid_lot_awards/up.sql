@@ -3,6 +3,8 @@
 -- without ids, so a lot is named by its 1-based number in that array.
 
 CREATE TABLE pid_lot_awards (
+    -- The award's own id: its audit events and change-feed entries name it.
+    id                   uuid NOT NULL UNIQUE,
     pid_id               uuid NOT NULL REFERENCES pids (id),
     -- 1-based number of the lot in the PID's `lots` array (a PID has at most 50 lots).
     lot                  smallint NOT NULL CHECK (lot BETWEEN 1 AND 50),

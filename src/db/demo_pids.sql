@@ -81,10 +81,10 @@ ON CONFLICT (authority_id, kind, year) DO UPDATE
 -- Who won each lot of the two awarded PIDs (RCH-PID-2026-0001's three home care patches and
 -- TAM-PID-2026-0001's two supported living lots), on the day of each award decision. The suppliers
 -- are invented for the demo, like every supplier here; none is in the contract register yet.
-INSERT INTO pid_lot_awards (pid_id, lot, supplier_name, awarded_on, awarded_value_pence, contract_id, created_by) VALUES
-    ('0193e500-0000-7000-8000-000000000001', 1, 'Hollinwood Lane Homecare CIC', '2026-03-09', 2940000000, NULL, 'demo-seed'),
-    ('0193e500-0000-7000-8000-000000000001', 2, 'Pennine Ridge Care at Home Ltd', '2026-03-09', 2815000000, NULL, 'demo-seed'),
-    ('0193e500-0000-7000-8000-000000000001', 3, 'Brookvale Home Support Ltd', '2026-03-09', 2555000000, NULL, 'demo-seed'),
-    ('0193e500-0000-7000-8000-000000000006', 1, 'Tamebridge Supported Living Ltd', '2026-02-16', 3910000000, NULL, 'demo-seed'),
-    ('0193e500-0000-7000-8000-000000000006', 2, 'Stalybrook Outreach CIC', '2026-02-16', 1680000000, NULL, 'demo-seed')
+INSERT INTO pid_lot_awards (id, pid_id, lot, supplier_name, awarded_on, awarded_value_pence, contract_id, created_by) VALUES
+    ('0193e700-0000-7000-8000-000000000001', '0193e500-0000-7000-8000-000000000001', 1, 'Hollinwood Lane Homecare CIC', '2026-03-09', 2940000000, NULL, 'demo-seed'),
+    ('0193e700-0000-7000-8000-000000000002', '0193e500-0000-7000-8000-000000000001', 2, 'Pennine Ridge Care at Home Ltd', '2026-03-09', 2815000000, NULL, 'demo-seed'),
+    ('0193e700-0000-7000-8000-000000000003', '0193e500-0000-7000-8000-000000000001', 3, 'Brookvale Home Support Ltd', '2026-03-09', 2555000000, NULL, 'demo-seed'),
+    ('0193e700-0000-7000-8000-000000000004', '0193e500-0000-7000-8000-000000000006', 1, 'Tamebridge Supported Living Ltd', '2026-02-16', 3910000000, NULL, 'demo-seed'),
+    ('0193e700-0000-7000-8000-000000000005', '0193e500-0000-7000-8000-000000000006', 2, 'Stalybrook Outreach CIC', '2026-02-16', 1680000000, NULL, 'demo-seed')
 ON CONFLICT DO NOTHING;

@@ -484,6 +484,7 @@ diesel::table! {
 
 diesel::table! {
     pid_lot_awards (pid_id, lot) {
+        id -> Uuid,
         pid_id -> Uuid,
         lot -> Int2,
         supplier_name -> Text,

@@ -248,6 +248,7 @@ impl SignOffRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = pid_lot_awards)]
 pub struct LotAwardRow {
+    pub id: Uuid,
     pub pid_id: Uuid,
     pub lot: i16,
     pub supplier_name: String,
@@ -304,6 +305,11 @@ impl LotAwardRow {
             .values(row)
             .returning(Self::as_returning())
             .get_result(conn)
+    }
+
+    /// Remove the award of one lot.
+    pub fn delete(conn: &mut PgConnection, pid_id: Uuid, lot: i16) -> QueryResult<usize> {
+        diesel::delete(pid_lot_awards::table.find((pid_id, lot))).execute(conn)
     }
 
     /// Replace the award's fields, moving the version on by one.

@@ -236,6 +236,15 @@ impl CommitmentRow {
     }
 
     /// How many commitments serve the priority `priority_id`.
+    /// How many commitments are made on lot `lot` of PID `pid_id`.
+    pub fn count_on_lot(conn: &mut PgConnection, pid_id: Uuid, lot: i16) -> QueryResult<i64> {
+        social_value_commitments::table
+            .filter(social_value_commitments::pid_id.eq(pid_id))
+            .filter(social_value_commitments::lot.eq(lot))
+            .count()
+            .get_result(conn)
+    }
+
     pub fn count_for_priority(conn: &mut PgConnection, priority_id: Uuid) -> QueryResult<i64> {
         social_value_commitments::table
             .filter(social_value_commitments::priority_id.eq(priority_id))

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, patch, post, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use chrono::{DateTime, Datelike, Utc};
 use serde::{Deserialize, Serialize};
 use serde_with::rust::double_option;
@@ -36,7 +36,7 @@ use crate::models::pids::{
     PidRow, PidStatusChange, PidWithCodes, SignOffRow,
 };
 use crate::models::reference::AuthorityRow;
-use crate::models::social_value::planning_frame;
+use crate::models::social_value::{CommitmentRow, planning_frame};
 use crate::routes::intentions::Intention;
 use crate::routes::{Created, Cursor, Db, Limit, Page, create_idempotently, versioned};
 
@@ -51,6 +51,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(cancel)
         .service(list_lots)
         .service(award_lot)
+        .service(delete_lot_award)
         .service(sign_off)
         .service(read_rules)
         .service(replace_rules)
@@ -1186,6 +1187,7 @@ action_endpoint!(
 /// Who was awarded one lot of a PID.
 #[derive(Debug, Serialize, ToSchema)]
 #[schema(example = json!({
+    "id": "0193e700-0000-7000-8000-000000000001",
     "pid_id": "0193e500-0000-7000-8000-000000000001",
     "pid_reference": "RCH-PID-2026-0001",
     "lot": 1,
@@ -1201,6 +1203,8 @@ action_endpoint!(
     "updated_at": "2026-02-23T10:00:00Z"
 }))]
 pub struct LotAward {
+    /// The award's own id: its audit events and change-feed entries (`pid_lot_award`) name it.
+    pub id: Uuid,
     pub pid_id: Uuid,
     pub pid_reference: String,
     /// The lot's number: its 1-based position in the PID's `lots`.
@@ -1231,6 +1235,7 @@ fn lot_award_view(
         .map(|i| lots[i].title.clone())
         .unwrap_or_default();
     LotAward {
+        id: row.id,
         pid_id: row.pid_id,
         pid_reference: pid.reference.clone(),
         lot: row.lot,
@@ -1361,8 +1366,8 @@ async fn list_lots(
 /// 201 when first recorded, 200 on a correction, which replaces every field. `If-Match` is
 /// honoured: the award's ETag on a correction (412 when stale; any `If-Match` is stale before the
 /// first record). `contract_id` must name a contract of the PID's authority (422 otherwise).
-/// Audited as entity `pid_lot_award` with the PID's id (the lot is in the record), so the change
-/// feed and webhooks carry it. Social value commitments can then be made on the lot once the PID
+/// Audited as entity `pid_lot_award` with the award's own `id`, so the change feed and webhooks
+/// carry it. Social value commitments can then be made on the lot once the PID
 /// is awarded.
 #[utoipa::path(tag = "Procurement initiation documents", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "PID id"),
@@ -1454,6 +1459,7 @@ async fn award_lot(
                 LotAwardRow::insert(
                     conn,
                     &LotAwardRow {
+                        id: Uuid::now_v7(),
                         pid_id: id,
                         lot,
                         supplier_name,
@@ -1489,7 +1495,7 @@ async fn award_lot(
             &caller,
             if before.is_some() { "update" } else { "create" },
             LOT_AWARD_ENTITY,
-            id,
+            after.id,
             before.as_ref().map(json_of).transpose()?,
             Some(json_of(&after)?),
         )?;
@@ -1502,6 +1508,67 @@ async fn award_lot(
         StatusCode::OK
     };
     Ok(versioned(status, view.version, &view))
+}
+
+/// Remove the award recorded for lot `lot` of a PID, e.g. one recorded against the wrong lot (the
+/// PID's authority's `procurement` or `admin`; 403 otherwise). Allowed while the PID is `live` or
+/// `awarded` (409 otherwise); 404 when the lot has no award; 409 while social value commitments
+/// are made on the lot (they name the award). `If-Match` is honoured (412 when stale). Audited as
+/// a `delete` of the award (the change feed carries its tombstone).
+#[utoipa::path(tag = "Procurement initiation documents", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "PID id"),
+        ("lot" = i16, Path, description = "The lot's number: its 1-based position in the PID's `lots`", minimum = 1, maximum = 50),
+        ("If-Match" = Option<String>, Header, description = "The award's ETag, to remove it only if unchanged")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 404, description = "No such PID, or no award recorded for the lot", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/not-found", "title": "Not Found", "status": 404,
+                "detail": "the award of lot 2 was not found"})),
+        (status = 409, description = "The PID is not live or awarded, or commitments are made on the lot", body = crate::error::Problem,
+            content_type = "application/problem+json",
+            example = json!({"type": "/problems/conflict", "title": "Conflict", "status": 409,
+                "detail": "2 social value commitment(s) are made on lot 1 of RCH-PID-2026-0001; delete or move them before removing its award"}))))]
+#[delete("/pids/{id}/lots/{lot}/award")]
+async fn delete_lot_award(
+    pool: Db,
+    caller: Caller,
+    path: web::Path<(Uuid, i16)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let (id, lot) = path.into_inner();
+    db::transaction(&pool, move |conn| {
+        let (pid, authority, _) = PidRow::find_for_update(conn, id)?;
+        caller.require_to_change(LOT_AWARDERS, &authority)?;
+        if let Some(why) = lot_award_refusal(pid.status) {
+            return Err(ApiError::Conflict(why));
+        }
+        let recorded = LotAwardRow::find(conn, id, lot)?
+            .ok_or_else(|| ApiError::not_found(format!("the award of lot {lot}")))?;
+        if_match.check(recorded.0.version)?;
+        let committed = CommitmentRow::count_on_lot(conn, id, lot)?;
+        if committed > 0 {
+            return Err(ApiError::Conflict(format!(
+                "{committed} social value commitment(s) are made on lot {lot} of {}; delete or move them before removing its award",
+                pid.reference
+            )));
+        }
+        let lots: Vec<Lot> = from_json(pid.lots.clone())?;
+        let before = lot_award_view(&pid, &lots, recorded);
+        LotAwardRow::delete(conn, id, lot)?;
+        AuditEventRow::record(
+            conn,
+            &caller,
+            "delete",
+            LOT_AWARD_ENTITY,
+            before.id,
+            Some(json_of(&before)?),
+            None,
+        )?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// A governance sign-off on a submitted PID.

@@ -1261,33 +1261,43 @@ async fn a_lot_award_is_recorded_then_corrected_under_its_etag_and_audited() {
     .await;
     assert_eq!(lot2.status, 201);
 
-    // The audit trail (and so the change feed) carries the award under the PID's id.
-    let events = app
-        .get(
-            &format!("/v1/audit-events?entity_type=pid_lot_award&entity_id={id}"),
-            &token("RCH", &[Role::Auditor]),
-        )
-        .await
-        .json();
-    let actions: Vec<(String, i64)> = events["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_string(),
-                e["after"]["lot"].as_i64().unwrap(),
-            )
-        })
-        .collect();
+    // The audit trail (and so the change feed) carries each award under its own id.
+    assert_eq!(second["id"], first["id"]);
+    let lot2 = lot2.json();
+    assert_ne!(lot2["id"], first["id"]);
+    let auditor = token("RCH", &[Role::Auditor]);
+    let trail = |award: Value| {
+        let app = &app;
+        let auditor = auditor.clone();
+        async move {
+            let events = app
+                .get(
+                    &format!(
+                        "/v1/audit-events?entity_type=pid_lot_award&entity_id={}",
+                        award.as_str().unwrap()
+                    ),
+                    &auditor,
+                )
+                .await
+                .json();
+            events["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    (
+                        e["action"].as_str().unwrap().to_string(),
+                        e["after"]["lot"].as_i64().unwrap(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
     assert_eq!(
-        actions,
-        [
-            ("create".to_string(), 1),
-            ("update".to_string(), 1),
-            ("create".to_string(), 2)
-        ]
+        trail(first["id"].clone()).await,
+        [("create".to_string(), 1), ("update".to_string(), 1)]
     );
+    assert_eq!(trail(lot2["id"].clone()).await, [("create".to_string(), 2)]);
     // The feed knows the type (an unknown one is 422); what it holds back while other tests'
     // transactions run is the change feed's own tests' business.
     let feed = app.get("/v1/changes?types=pid_lot_award", &reader).await;

@@ -1481,3 +1481,99 @@ async fn the_report_groups_a_lot_commitment_under_its_lot_and_its_awarded_suppli
     );
     let _ = (f.c1, f.c2, f.c3);
 }
+
+#[actix_web::test]
+async fn a_lot_award_is_removed_only_while_no_commitment_is_made_on_the_lot() {
+    let app = TestApp::spawn().await;
+    let r = app
+        .post(
+            "/v1/social-value/editions",
+            &admin(),
+            &edition("2025-test", "2025-04-01", 3_000_000),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    priority(&app, "RCH", "local_employment", &["NT1"]).await;
+    let pid = crate::pids::live_pid(&app, "RCH").await;
+    let pid_id = pid["id"].as_str().unwrap().to_string();
+    crate::pids::award_pid(&app, "RCH", &pid_id).await;
+    crate::pids::record_award(&app, "RCH", &pid_id, 1, "Northside Support Ltd").await;
+    let lot2 = crate::pids::record_award(&app, "RCH", &pid_id, 2, "Wrong Lot Ltd").await;
+    commit(&app, "RCH", on_lot(&pid_id, 1)).await;
+
+    let buyer = token("RCH", &[Role::Procurement]);
+    let delete = |lot: i64, token: Option<&str>, if_match: Option<&str>| {
+        let mut req = TestRequest::delete().uri(&format!("/v1/pids/{pid_id}/lots/{lot}/award"));
+        if let Some(t) = token {
+            req = req.insert_header(crate::helpers::bearer(t));
+        }
+        if let Some(tag) = if_match {
+            req = req.insert_header(("If-Match", tag.to_string()));
+        }
+        req
+    };
+    app.send(delete(2, None, None)).await.problem(401);
+    app.send(delete(2, Some(&token("TAM", &[Role::Procurement])), None))
+        .await
+        .problem(403);
+    app.send(delete(2, Some(&token("RCH", &[Role::Commissioner])), None))
+        .await
+        .problem(403);
+    // Lot 1 has a commitment made on it: its award stays.
+    let kept = app.send(delete(1, Some(&buyer), None)).await.problem(409);
+    assert!(
+        kept["detail"]
+            .as_str()
+            .unwrap()
+            .contains("1 social value commitment(s) are made on lot 1"),
+        "{kept}"
+    );
+    app.send(delete(2, Some(&buyer), Some("\"7\"")))
+        .await
+        .problem(412);
+    assert_eq!(
+        app.send(delete(2, Some(&buyer), Some("\"1\"")))
+            .await
+            .status,
+        204
+    );
+    app.send(delete(2, Some(&buyer), None)).await.problem(404);
+
+    let lots = app
+        .get(&format!("/v1/pids/{pid_id}/lots"), &buyer)
+        .await
+        .json();
+    assert_eq!(
+        lots["lots"][0]["award"]["supplier_name"],
+        "Northside Support Ltd"
+    );
+    assert_eq!(lots["lots"][1]["award"], Value::Null);
+    // No award, no commitment on the lot; the removal is in the award's audit trail.
+    assert_eq!(
+        app.post(
+            "/v1/social-value/commitments",
+            &token("RCH", &[Role::Commissioner]),
+            &on_lot(&pid_id, 2)
+        )
+        .await
+        .invalid_fields(),
+        ["lot"]
+    );
+    let events = app
+        .get(
+            &format!(
+                "/v1/audit-events?entity_type=pid_lot_award&entity_id={}",
+                lot2["id"].as_str().unwrap()
+            ),
+            &token("RCH", &[Role::Auditor]),
+        )
+        .await
+        .json();
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["create", "delete"]);
+}
