@@ -215,6 +215,12 @@ impl From<diesel::result::Error> for ApiError {
                 "a record with the same key already exists ({})",
                 info.message()
             )),
+            // Only a race gets here (handlers check what a write names first): a record named was
+            // removed, or one removed is still named, by a write that committed meanwhile.
+            Error::DatabaseError(Kind::ForeignKeyViolation, info) => ApiError::Conflict(format!(
+                "a record this write names, or that names it, changed concurrently; read it again and retry ({})",
+                info.message()
+            )),
             Error::DatabaseError(Kind::ClosedConnection | Kind::UnableToSendCommand, _) => {
                 ApiError::DatabaseUnavailable(err.into())
             }
@@ -291,5 +297,21 @@ where
             Refusal::Role { .. } => ApiError::Forbidden(refusal.to_string()),
             Refusal::State { .. } => ApiError::Conflict(refusal.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_foreign_key_race_is_a_conflict_not_a_500() {
+        let err = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::ForeignKeyViolation,
+            Box::new(String::from(
+                "insert or update on table \"social_value_commitments\" violates foreign key constraint",
+            )),
+        );
+        assert!(matches!(ApiError::from(err), ApiError::Conflict(_)));
     }
 }

@@ -1441,7 +1441,9 @@ fn subject_owner(
             let owner = PidRow::owner(conn, pid_id)?
                 .ok_or_else(|| ApiError::invalid("pid_id", format!("no PID has id {pid_id}")))?;
             caller.require_authority(&owner)?;
-            let (pid, _, _) = PidRow::find(conn, pid_id)?;
+            // The PID's row lock keeps the lot's award from being removed before the commitment
+            // naming it is stored (removing an award takes the same lock).
+            let (pid, _, _) = PidRow::find_for_update(conn, pid_id)?;
             let lots = pid.lots.as_array().map_or(0, Vec::len);
             if lot_index(lot, lots).is_none() {
                 return Err(ApiError::invalid(
