@@ -32,6 +32,18 @@ fn edition(code: &str, effective_from: &str, nt1_pence: i64) -> Value {
     })
 }
 
+/// Load `edition(code, effective_from, nt1_pence)` as RCH's admin.
+async fn load_edition(app: &TestApp, code: &str, effective_from: &str, nt1_pence: i64) {
+    let r = app
+        .post(
+            "/v1/social-value/editions",
+            &admin(),
+            &edition(code, effective_from, nt1_pence),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+}
+
 /// Register an active home care contract of `authority` with `supplier`; its id.
 pub async fn contract(app: &TestApp, authority: &str, reference: &str, supplier: &str) -> String {
     let body = json!({
@@ -252,14 +264,7 @@ async fn the_report_matches_the_hand_worked_fixture_and_proxy_values_stay_frozen
     let app = TestApp::spawn().await;
     let f = fixture(&app).await;
     // A later edition with a dearer NT1 changes nothing already committed.
-    let r = app
-        .post(
-            "/v1/social-value/editions",
-            &admin(),
-            &edition("2026-test", "2026-04-01", 3_500_000),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    load_edition(&app, "2026-test", "2026-04-01", 3_500_000).await;
     let c1 = app
         .get(&format!("/v1/social-value/commitments/{}", f.c1), &admin())
         .await
@@ -1243,14 +1248,7 @@ fn on_lot(pid: &str, lot: i64) -> Value {
 #[actix_web::test]
 async fn a_commitment_on_an_awarded_lot_takes_its_supplier_from_the_award() {
     let app = TestApp::spawn().await;
-    let r = app
-        .post(
-            "/v1/social-value/editions",
-            &admin(),
-            &edition("2025-test", "2025-04-01", 3_000_000),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    load_edition(&app, "2025-test", "2025-04-01", 3_000_000).await;
     priority(&app, "RCH", "local_employment", &["NT1", "NT4"]).await;
     priority(&app, "TAM", "local_employment", &["NT1"]).await;
     let pid = crate::pids::live_pid(&app, "RCH").await;
@@ -1339,14 +1337,7 @@ async fn a_commitment_on_an_awarded_lot_takes_its_supplier_from_the_award() {
     assert_eq!(c["target_proxy_pence"], 30_000_000);
 
     // A later, dearer edition leaves the frozen value alone; a corrected award's supplier shows.
-    let r = app
-        .post(
-            "/v1/social-value/editions",
-            &admin(),
-            &edition("2026-test", "2026-01-01", 3_500_000),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    load_edition(&app, "2026-test", "2026-01-01", 3_500_000).await;
     let corrected = crate::pids::put_award(
         &app,
         &pid_id,
@@ -1485,14 +1476,7 @@ async fn the_report_groups_a_lot_commitment_under_its_lot_and_its_awarded_suppli
 #[actix_web::test]
 async fn a_lot_award_is_removed_only_while_no_commitment_is_made_on_the_lot() {
     let app = TestApp::spawn().await;
-    let r = app
-        .post(
-            "/v1/social-value/editions",
-            &admin(),
-            &edition("2025-test", "2025-04-01", 3_000_000),
-        )
-        .await;
-    assert_eq!(r.status, 201);
+    load_edition(&app, "2025-test", "2025-04-01", 3_000_000).await;
     priority(&app, "RCH", "local_employment", &["NT1"]).await;
     let pid = crate::pids::live_pid(&app, "RCH").await;
     let pid_id = pid["id"].as_str().unwrap().to_string();
@@ -1559,21 +1543,6 @@ async fn a_lot_award_is_removed_only_while_no_commitment_is_made_on_the_lot() {
         .invalid_fields(),
         ["lot"]
     );
-    let events = app
-        .get(
-            &format!(
-                "/v1/audit-events?entity_type=pid_lot_award&entity_id={}",
-                lot2["id"].as_str().unwrap()
-            ),
-            &token("RCH", &[Role::Auditor]),
-        )
-        .await
-        .json();
-    let actions: Vec<&str> = events["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = audit_actions(&app, "RCH", "pid_lot_award", lot2["id"].as_str().unwrap()).await;
     assert_eq!(actions, ["create", "delete"]);
 }
